@@ -1,0 +1,46 @@
+# Thin wrappers over the CMake presets in CMakePresets.json.
+# `make run` and `make test` are the quick start; each installs what is missing first.
+.PHONY: deps build run test test-asan bench fuzz format format-check clean
+
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake --preset release
+	cmake --build --preset release
+
+run: build
+	./build/release/honeycomb --help
+
+test: build
+	ctest --preset release
+
+test-asan: deps
+	cmake --preset asan
+	cmake --build --preset asan
+	ctest --preset asan
+
+bench: build
+	./build/release/bench/crypto_bench --benchmark_counters_tabular=true
+
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	cmake --preset fuzz
+	cmake --build --preset fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz-corpus/$$t; \
+	  echo "== $$t for $(FUZZ_SECONDS)s"; \
+	  ./build/fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 fuzz-corpus/$$t fuzz/seeds/$$t || exit 1; \
+	done
+
+format:
+	find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+format-check:
+	find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf build

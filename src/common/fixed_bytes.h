@@ -1,0 +1,65 @@
+// Fixed-size byte arrays: 32-byte hashes, 20-byte addresses. Plain values, ordered and hashable.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstring>
+#include <functional>
+#include <string>
+
+#include "common/bytes.h"
+
+namespace hc {
+
+template <size_t N>
+struct FixedBytes {
+    std::array<uint8_t, N> bytes{};
+
+    static constexpr size_t size() noexcept { return N; }
+    uint8_t* data() noexcept { return bytes.data(); }
+    const uint8_t* data() const noexcept { return bytes.data(); }
+    BytesView view() const noexcept { return {bytes.data(), N}; }
+    operator BytesView() const noexcept { return view(); }
+    uint8_t& operator[](size_t i) noexcept { return bytes[i]; }
+    uint8_t operator[](size_t i) const noexcept { return bytes[i]; }
+    bool is_zero() const noexcept {
+        for (uint8_t b : bytes)
+            if (b) return false;
+        return true;
+    }
+
+    auto operator<=>(const FixedBytes&) const = default;
+
+    std::string hex() const { return to_hex(view()); }
+
+    // REQUIRES nothing: a wrong length is an error, not a truncation.
+    static Result<FixedBytes> from_view(BytesView data) {
+        if (data.size() != N)
+            return make_error(
+                Errc::invalid_argument,
+                "expected " + std::to_string(N) + " bytes, got " + std::to_string(data.size()));
+        FixedBytes out;
+        std::memcpy(out.bytes.data(), data.data(), N);
+        return out;
+    }
+    static Result<FixedBytes> from_hex(std::string_view hex) {
+        auto raw = hc::from_hex(hex);
+        if (!raw) return raw.error();
+        return from_view(*raw);
+    }
+};
+
+using Hash32 = FixedBytes<32>;
+
+}  // namespace hc
+
+template <size_t N>
+struct std::hash<hc::FixedBytes<N>> {
+    size_t operator()(const hc::FixedBytes<N>& v) const noexcept {
+        // Inputs are hashes or addresses: their leading bytes are already uniformly spread.
+        size_t h;
+        static_assert(N >= sizeof(h));
+        std::memcpy(&h, v.data(), sizeof(h));
+        return h;
+    }
+};
