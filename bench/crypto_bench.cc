@@ -86,9 +86,15 @@ void run_verify(benchmark::State& state, SigAlgo algo) {
     state.SetItemsProcessed(state.iterations());
 }
 
-void BM_P256Verify(benchmark::State& state) { run_verify(state, SigAlgo::p256); }
-void BM_Ed25519Verify(benchmark::State& state) { run_verify(state, SigAlgo::ed25519); }
-void BM_Sm2Verify(benchmark::State& state) { run_verify(state, SigAlgo::sm2); }
+void BM_P256Verify(benchmark::State& state) {
+    run_verify(state, SigAlgo::p256);
+}
+void BM_Ed25519Verify(benchmark::State& state) {
+    run_verify(state, SigAlgo::ed25519);
+}
+void BM_Sm2Verify(benchmark::State& state) {
+    run_verify(state, SigAlgo::sm2);
+}
 BENCHMARK(BM_P256Verify);
 BENCHMARK(BM_Ed25519Verify);
 BENCHMARK(BM_Sm2Verify);

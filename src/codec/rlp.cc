@@ -62,6 +62,23 @@ void append_list_header(Bytes& out, size_t payload_len) {
     append_header(out, 0xc0, payload_len);
 }
 
+void append_string_header(Bytes& out, size_t payload_len) {
+    append_header(out, 0x80, payload_len);
+}
+
+size_t header_size(size_t payload_len) noexcept {
+    if (payload_len < 56) return 1;
+    size_t n = 0;
+    for (; payload_len; payload_len >>= 8)
+        ++n;
+    return 1 + n;
+}
+
+size_t encoded_string_size(BytesView s) noexcept {
+    if (s.size() == 1 && s[0] < 0x80) return 1;
+    return header_size(s.size()) + s.size();
+}
+
 Bytes encode_list(const std::vector<Bytes>& encoded_items) {
     size_t payload = 0;
     for (const auto& i : encoded_items)

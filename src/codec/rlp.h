@@ -24,6 +24,12 @@ void append_uint(Bytes& out, uint64_t v);
 void append_uint(Bytes& out, const uint256& v);
 // Appends a list header for a payload of payload_len bytes (the payload follows).
 void append_list_header(Bytes& out, size_t payload_len);
+// Appends a string header for a payload of payload_len bytes, for callers that write the payload
+// themselves. REQUIRES: not a single byte below 0x80 (which is encoded as itself, headerless).
+void append_string_header(Bytes& out, size_t payload_len);
+// Sizes without encoding: the header for a payload of this length, and a whole string item.
+size_t header_size(size_t payload_len) noexcept;
+size_t encoded_string_size(BytesView s) noexcept;
 
 inline Bytes encode_string(BytesView s) {
     Bytes out;

@@ -74,24 +74,29 @@ std::ostream& operator<<(std::ostream& os, const uint256& v);
 
 // *out = a + b mod 2^256; returns true when the true sum exceeds 2^256-1.
 constexpr bool add_overflow(const uint256& a, const uint256& b, uint256* out) noexcept {
-    uint64_t carry = 0;
+    // The overflow builtins (rather than 128-bit sums) are what GCC and Clang turn into add/adc.
+    bool carry = false;
+#pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
-        detail::uint128 t = detail::uint128{a.words[i]} + b.words[i] + carry;
-        out->words[i] = static_cast<uint64_t>(t);
-        carry = static_cast<uint64_t>(t >> 64);
+        uint64_t s;
+        const bool c1 = __builtin_add_overflow(a.words[i], b.words[i], &s);
+        const bool c2 = __builtin_add_overflow(s, uint64_t{carry}, &out->words[i]);
+        carry = c1 | c2;
     }
-    return carry != 0;
+    return carry;
 }
 
 // *out = a - b mod 2^256; returns true when b > a.
 constexpr bool sub_underflow(const uint256& a, const uint256& b, uint256* out) noexcept {
-    uint64_t borrow = 0;
+    bool borrow = false;
+#pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
-        detail::uint128 t = detail::uint128{a.words[i]} - b.words[i] - borrow;
-        out->words[i] = static_cast<uint64_t>(t);
-        borrow = static_cast<uint64_t>(t >> 64) & 1;
+        uint64_t s;
+        const bool b1 = __builtin_sub_overflow(a.words[i], b.words[i], &s);
+        const bool b2 = __builtin_sub_overflow(s, uint64_t{borrow}, &out->words[i]);
+        borrow = b1 | b2;
     }
-    return borrow != 0;
+    return borrow;
 }
 
 namespace detail {
@@ -142,8 +147,10 @@ constexpr uint256 operator-(const uint256& a) noexcept {
 constexpr uint256 operator*(const uint256& a, const uint256& b) noexcept {
     // Schoolbook on the lower triangle only: limbs at 2^256 and above are dropped anyway.
     uint256 r;
+#pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
         uint64_t carry = 0;
+#pragma GCC unroll 4
         for (int j = 0; j < 3 - i; ++j) {
             detail::uint128 t = detail::uint128{a.words[i]} * b.words[j] + r.words[i + j] + carry;
             r.words[i + j] = static_cast<uint64_t>(t);
@@ -222,13 +229,16 @@ constexpr uint256 operator>>(const uint256& x, const uint256& shift) noexcept {
 // ---- Unsigned comparison ----
 
 constexpr bool operator<(const uint256& a, const uint256& b) noexcept {
-    // The borrow out of a - b, without branches per limb.
-    uint64_t borrow = 0;
+    // The borrow out of a - b: a sub/sbb chain without a branch per limb.
+    bool borrow = false;
+#pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
-        detail::uint128 t = detail::uint128{a.words[i]} - b.words[i] - borrow;
-        borrow = static_cast<uint64_t>(t >> 64) & 1;
+        uint64_t s, t;
+        const bool b1 = __builtin_sub_overflow(a.words[i], b.words[i], &s);
+        const bool b2 = __builtin_sub_overflow(s, uint64_t{borrow}, &t);
+        borrow = b1 | b2;
     }
-    return borrow != 0;
+    return borrow;
 }
 constexpr bool operator>(const uint256& a, const uint256& b) noexcept {
     return b < a;

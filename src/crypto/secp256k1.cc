@@ -23,13 +23,6 @@ const secp256k1_context* context() {
     return ctx;
 }
 
-// Ordered comparison without depending on uint256 operators.
-bool less(const uint256& a, const uint256& b) {
-    for (int i = 3; i >= 0; --i)
-        if (a.words[i] != b.words[i]) return a.words[i] < b.words[i];
-    return false;
-}
-
 PublicKey64 serialize_uncompressed(const secp256k1_pubkey& pubkey) {
     uint8_t buf[65];
     size_t len = sizeof(buf);
@@ -64,11 +57,11 @@ Result<PublicKey64> secp256k1_recover(const Hash32& digest, const Secp256k1Signa
     if (sig.y_parity > 1)
         return make_error(Errc::crypto, "signature recovery id must be 0 or 1, got " +
                                             std::to_string(sig.y_parity));
-    if (sig.r.is_zero() || !less(sig.r, kSecp256k1N))
+    if (sig.r.is_zero() || sig.r >= kSecp256k1N)
         return make_error(Errc::crypto, "signature r is zero or not below the curve order");
-    if (sig.s.is_zero() || !less(sig.s, kSecp256k1N))
+    if (sig.s.is_zero() || sig.s >= kSecp256k1N)
         return make_error(Errc::crypto, "signature s is zero or not below the curve order");
-    if (require_low_s && less(kSecp256k1HalfN, sig.s))
+    if (require_low_s && sig.s > kSecp256k1HalfN)
         return make_error(Errc::crypto,
                           "signature s is in the upper half of the curve order (EIP-2)");
 

@@ -50,16 +50,15 @@ const EcCurve kP256{"P-256",
                      0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17,
                      0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51}};
 // GB/T 32918.5-2017, the recommended 256-bit curve.
-const EcCurve kSm2{"SM2",
-                   "SM2",
-                   "SM2",
-                   NID_sm2,
-                   "SM3",
-                   {0xFF, 0xFF, 0xFF, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-                    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x72, 0x03, 0xDF, 0x6B, 0x21, 0xC6,
-                    0x05, 0x2B, 0x53, 0xBB, 0xF4, 0x09, 0x39, 0xD5, 0x41, 0x23}};
+const EcCurve kSm2{
+    "SM2", "SM2", "SM2", NID_sm2, "SM3", {0xFF, 0xFF, 0xFF, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF,
+                                          0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                          0x72, 0x03, 0xDF, 0x6B, 0x21, 0xC6, 0x05, 0x2B,
+                                          0x53, 0xBB, 0xF4, 0x09, 0x39, 0xD5, 0x41, 0x23}};
 
-const EcCurve& ec_curve(SigAlgo algo) noexcept { return algo == SigAlgo::sm2 ? kSm2 : kP256; }
+const EcCurve& ec_curve(SigAlgo algo) noexcept {
+    return algo == SigAlgo::sm2 ? kSm2 : kP256;
+}
 
 bool is_known(SigAlgo algo) noexcept {
     return algo == SigAlgo::p256 || algo == SigAlgo::ed25519 || algo == SigAlgo::sm2;
@@ -83,7 +82,8 @@ Error openssl_error(Errc code, std::string what) {
 // 1 <= v < n, for a 32-byte big-endian v.
 bool scalar_in_range(const uint8_t* v, const uint8_t* n) noexcept {
     bool zero = true;
-    for (size_t i = 0; i < 32; ++i) zero &= v[i] == 0;
+    for (size_t i = 0; i < 32; ++i)
+        zero &= v[i] == 0;
     return !zero && std::memcmp(v, n, 32) < 0;
 }
 
@@ -120,9 +120,8 @@ Result<Bytes> ec_public_from_private(const EcCurve& curve, const uint8_t* d) {
     return out;
 }
 
-// An OpenSSL key from an uncompressed point (already length- and tag-checked) and, for a
-// private key, the scalar. Import rejects points that are not on the curve.
-Result<PkeyPtr> ec_pkey(const EcCurve& curve, BytesView pub, const uint8_t* priv) {
+// An OpenSSL key pair from the scalar and its (derived, uncompressed) public point.
+Result<PkeyPtr> ec_keypair(const EcCurve& curve, BytesView pub, const uint8_t* priv) {
     PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, curve.keytype, nullptr));
     if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1)
         return openssl_error(Errc::internal, std::string("OpenSSL has no ") + curve.name);
@@ -132,22 +131,48 @@ Result<PkeyPtr> ec_pkey(const EcCurve& curve, BytesView pub, const uint8_t* priv
     size_t n = 0;
     params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
                                                    const_cast<char*>(curve.group), 0);
-    params[n++] = OSSL_PARAM_construct_octet_string(
-        OSSL_PKEY_PARAM_PUB_KEY, const_cast<uint8_t*>(pub.data()), pub.size());
-    if (priv != nullptr) {
-        for (size_t i = 0; i < 32; ++i)
-            priv_native[i] = std::endian::native == std::endian::little ? priv[31 - i] : priv[i];
-        params[n++] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, priv_native, 32);
-    }
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                                    const_cast<uint8_t*>(pub.data()), pub.size());
+    for (size_t i = 0; i < 32; ++i)
+        priv_native[i] = std::endian::native == std::endian::little ? priv[31 - i] : priv[i];
+    params[n++] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, priv_native, 32);
     params[n] = OSSL_PARAM_construct_end();
     EVP_PKEY* raw = nullptr;
-    int rc = EVP_PKEY_fromdata(ctx.get(), &raw, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
-                               params);
+    int rc = EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params);
     OPENSSL_cleanse(priv_native, sizeof(priv_native));
     if (rc != 1 || raw == nullptr)
+        return openssl_error(Errc::internal,
+                             std::string("cannot create the ") + curve.name + " key pair");
+    return PkeyPtr(raw);
+}
+
+// A key holding only the curve's domain parameters, to be copied for each public key: copying
+// it and setting the point costs a fifth of building the key from parameters (which recreates
+// the group by name every time). One per thread, so no EVP_PKEY is ever shared across threads.
+Result<PkeyPtr> ec_public_pkey(const EcCurve& curve, BytesView pub) {
+    struct Templates {
+        PkeyPtr p256, sm2;
+    };
+    thread_local Templates templates;
+    PkeyPtr& tmpl = &curve == &kSm2 ? templates.sm2 : templates.p256;
+    if (!tmpl) {
+        PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, curve.keytype, nullptr));
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                                                const_cast<char*>(curve.group), 0),
+                               OSSL_PARAM_construct_end()};
+        EVP_PKEY* raw = nullptr;
+        if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+            EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEY_PARAMETERS, params) != 1)
+            return openssl_error(Errc::internal, std::string("OpenSSL has no ") + curve.name);
+        tmpl.reset(raw);
+    }
+    PkeyPtr pkey(EVP_PKEY_dup(tmpl.get()));
+    if (!pkey) return openssl_error(Errc::internal, "out of memory");
+    // Decoding checks that the point is on the curve.
+    if (EVP_PKEY_set1_encoded_public_key(pkey.get(), pub.data(), pub.size()) != 1)
         return openssl_error(Errc::invalid_argument,
                              std::string(curve.name) + " public key is not a point on the curve");
-    return PkeyPtr(raw);
+    return pkey;
 }
 
 Status check_public_encoding(SigAlgo algo, BytesView encoded) {
@@ -167,7 +192,8 @@ Status check_public_encoding(SigAlgo algo, BytesView encoded) {
 // Appends a DER INTEGER holding a 32-byte big-endian value that is known to be non-zero.
 void append_der_integer(uint8_t* out, size_t& pos, const uint8_t* v) noexcept {
     size_t skip = 0;
-    while (skip < 31 && v[skip] == 0) ++skip;
+    while (skip < 31 && v[skip] == 0)
+        ++skip;
     bool pad = (v[skip] & 0x80) != 0;  // keep the INTEGER positive
     size_t len = 32 - skip + (pad ? 1 : 0);
     out[pos++] = 0x02;
@@ -231,18 +257,19 @@ const char* sig_algo_name(SigAlgo algo) noexcept {
 Result<SigAlgo> parse_sig_algo(std::string_view name) {
     for (SigAlgo a : {SigAlgo::p256, SigAlgo::ed25519, SigAlgo::sm2})
         if (name == sig_algo_name(a)) return a;
-    return make_error(Errc::invalid_argument, "unknown signature algorithm \"" +
-                                                  std::string(name) +
+    return make_error(Errc::invalid_argument, "unknown signature algorithm \"" + std::string(name) +
                                                   "\" (expected p256, ed25519 or sm2)");
 }
 
 Result<PublicKey> PublicKey::from_bytes(SigAlgo algo, BytesView encoded) {
     HC_TRY(check_public_encoding(algo, encoded));
-    if (algo != SigAlgo::ed25519) HC_TRY(ec_pkey(ec_curve(algo), encoded, nullptr));
+    if (algo != SigAlgo::ed25519) HC_TRY(ec_public_pkey(ec_curve(algo), encoded));
     return PublicKey{algo, Bytes(encoded.begin(), encoded.end())};
 }
 
-void PrivateKey::PkeyDeleter::operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
+void PrivateKey::PkeyDeleter::operator()(EVP_PKEY* p) const noexcept {
+    EVP_PKEY_free(p);
+}
 
 PrivateKey::PrivateKey(SigAlgo algo, std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey, BytesView raw,
                        PublicKey public_key) noexcept
@@ -269,7 +296,9 @@ PrivateKey& PrivateKey::operator=(PrivateKey&& other) noexcept {
     return *this;
 }
 
-PrivateKey::~PrivateKey() { OPENSSL_cleanse(raw_.data(), raw_.size()); }
+PrivateKey::~PrivateKey() {
+    OPENSSL_cleanse(raw_.data(), raw_.size());
+}
 
 Result<PrivateKey> PrivateKey::from_bytes(SigAlgo algo, BytesView raw) {
     if (!is_known(algo)) return make_error(Errc::invalid_argument, "unknown signature algorithm");
@@ -294,7 +323,7 @@ Result<PrivateKey> PrivateKey::from_bytes(SigAlgo algo, BytesView raw) {
                                                       " private key is zero or not below the "
                                                       "curve order");
     HC_ASSIGN_OR_RETURN(Bytes pub, ec_public_from_private(curve, raw.data()));
-    HC_ASSIGN_OR_RETURN(PkeyPtr pkey, ec_pkey(curve, pub, raw.data()));
+    HC_ASSIGN_OR_RETURN(PkeyPtr pkey, ec_keypair(curve, pub, raw.data()));
     return PrivateKey(algo, std::unique_ptr<EVP_PKEY, PkeyDeleter>(pkey.release()), raw,
                       PublicKey{algo, std::move(pub)});
 }
@@ -321,11 +350,11 @@ Result<Bytes> sign(const PrivateKey& key, BytesView message) {
     if (!mctx) return openssl_error(Errc::internal, "out of memory");
     const char* digest = key.algo() == SigAlgo::ed25519 ? nullptr : ec_curve(key.algo()).digest;
     EVP_PKEY_CTX* pctx = nullptr;  // owned by mctx
-    if (EVP_DigestSignInit_ex(mctx.get(), &pctx, digest, nullptr, nullptr, key.pkey(),
-                              nullptr) != 1 ||
+    if (EVP_DigestSignInit_ex(mctx.get(), &pctx, digest, nullptr, nullptr, key.pkey(), nullptr) !=
+            1 ||
         (key.algo() == SigAlgo::sm2 && !set_sm2_id(pctx)))
-        return openssl_error(Errc::internal,
-                             std::string("cannot start a ") + sig_algo_name(key.algo()) + " signature");
+        return openssl_error(Errc::internal, std::string("cannot start a ") +
+                                                 sig_algo_name(key.algo()) + " signature");
     uint8_t buf[128];  // DER for the curves (at most 72 bytes), raw 64 bytes for Ed25519
     size_t len = key.algo() == SigAlgo::ed25519 ? kSignatureSize : sizeof(buf);
     if (EVP_DigestSign(mctx.get(), buf, &len, data_or_empty(message), message.size()) != 1)
@@ -360,9 +389,9 @@ Status verify(const PublicKey& key, BytesView message, BytesView signature) noex
         const EcCurve& curve = ec_curve(key.algo);
         if (!scalar_in_range(signature.data(), curve.order) ||
             !scalar_in_range(signature.data() + 32, curve.order))
-            return make_error(Errc::crypto, std::string(curve.name) +
-                                                " signature has r or s outside [1, n-1]");
-        HC_ASSIGN_OR_RETURN(pkey, ec_pkey(curve, key.bytes, nullptr));
+            return make_error(Errc::crypto,
+                              std::string(curve.name) + " signature has r or s outside [1, n-1]");
+        HC_ASSIGN_OR_RETURN(pkey, ec_public_pkey(curve, key.bytes));
         digest = curve.digest;
         sig_len = raw_to_der(signature.data(), der);
         sig = der;
@@ -371,8 +400,8 @@ Status verify(const PublicKey& key, BytesView message, BytesView signature) noex
     MdCtxPtr mctx(EVP_MD_CTX_new());
     if (!mctx) return openssl_error(Errc::internal, "out of memory");
     EVP_PKEY_CTX* pctx = nullptr;  // owned by mctx
-    if (EVP_DigestVerifyInit_ex(mctx.get(), &pctx, digest, nullptr, nullptr, pkey.get(),
-                                nullptr) != 1 ||
+    if (EVP_DigestVerifyInit_ex(mctx.get(), &pctx, digest, nullptr, nullptr, pkey.get(), nullptr) !=
+            1 ||
         (key.algo == SigAlgo::sm2 && !set_sm2_id(pctx)))
         return openssl_error(Errc::internal,
                              std::string("cannot start a ") + name + " verification");

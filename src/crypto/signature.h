@@ -65,7 +65,7 @@ struct PublicKey {
 
 // A private key. Move-only; the secret is wiped when the key is destroyed.
 class PrivateKey {
-public:
+  public:
     // A fresh key from OpenSSL's private random generator.
     static Result<PrivateKey> generate(SigAlgo algo);
     // From the 32-byte raw form (see the table above). Rejects out-of-range scalars.
@@ -85,7 +85,7 @@ public:
     // The OpenSSL key, for code in this module (e.g. X.509 signing). Null only after a move.
     EVP_PKEY* pkey() const noexcept { return pkey_.get(); }
 
-private:
+  private:
     struct PkeyDeleter {
         void operator()(EVP_PKEY* p) const noexcept;
     };

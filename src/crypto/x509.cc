@@ -96,9 +96,16 @@ std::string name_to_string(const X509_NAME* name) {
     if (!bio) return {};
     // RFC 2253 order and escaping, but UTF-8 left as is: organisation names need not be ASCII.
     constexpr unsigned long kFlags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
+    // Should a string not be what its type claims (d2i already rejects bad UTF-8 and BMP
+    // strings), print its bytes, non-ASCII ones escaped as \XX: never a silently empty name.
+    constexpr unsigned long kBytesFlags = XN_FLAG_RFC2253 | ASN1_STRFLGS_IGNORE_TYPE;
     if (X509_NAME_print_ex(bio.get(), name, 0, kFlags) < 0) {
         ERR_clear_error();
-        return {};
+        bio.reset(BIO_new(BIO_s_mem()));
+        if (!bio || X509_NAME_print_ex(bio.get(), name, 0, kBytesFlags) < 0) {
+            ERR_clear_error();
+            return "<unprintable name>";
+        }
     }
     char* data = nullptr;
     long len = BIO_get_mem_data(bio.get(), &data);

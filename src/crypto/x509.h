@@ -132,7 +132,8 @@ class Certificate {
     std::optional<KeyUsage> key_usage() const noexcept;
     // nullopt if the certificate has no extendedKeyUsage extension.
     std::optional<ExtKeyUsage> ext_key_usage() const noexcept;
-    // Subject and issuer names are equal (a root CA, or any self-issued certificate).
+    // Subject and issuer names are equal (a root CA, or any self-issued certificate), compared
+    // as RFC 5280 §7.1 does (case-insensitive, whitespace-folded).
     bool is_self_issued() const noexcept;
     SubjectPublicKey public_key() const;
     // SHA-256 of the DER encoding (what `openssl x509 -fingerprint -sha256` prints).

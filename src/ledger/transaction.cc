@@ -244,22 +244,6 @@ Result<Transaction> decode_typed(TxType type, BytesView payload) {
     return tx;
 }
 
-bool greater(const uint256& a, const uint256& b) {
-    for (int i = 3; i >= 0; --i)
-        if (a.words[i] != b.words[i]) return a.words[i] > b.words[i];
-    return false;
-}
-
-// True if a * b needs more than 256 bits.
-bool mul_overflows(const uint256& a, uint64_t b) {
-    unsigned __int128 carry = 0;
-    for (int i = 0; i < 4; ++i) {
-        unsigned __int128 p = static_cast<unsigned __int128>(a.words[i]) * b + carry;
-        carry = p >> 64;
-    }
-    return carry != 0;
-}
-
 }  // namespace
 
 Result<Transaction> decode_transaction(BytesView raw) {
@@ -350,10 +334,10 @@ Result<Address> validate_transaction(const Transaction& tx, uint64_t chain_id) {
                                                       std::to_string(chain_id));
     if (tx.nonce == ~uint64_t{0})
         return make_error(Errc::invalid_argument, "nonce has max value 2^64-1 (EIP-2681)");
-    if (tx.type == TxType::dynamic_fee && greater(tx.max_priority_fee_per_gas, tx.max_fee_per_gas))
+    if (tx.type == TxType::dynamic_fee && tx.max_priority_fee_per_gas > tx.max_fee_per_gas)
         return make_error(Errc::invalid_argument,
                           "max priority fee per gas higher than max fee per gas");
-    if (mul_overflows(tx.fee_cap(), tx.gas_limit))
+    if (uint256 cost; mul_overflow(tx.fee_cap(), uint256(tx.gas_limit), &cost))
         return make_error(Errc::invalid_argument, "gas limit * gas price overflows 256 bits");
     if (tx.is_create() && tx.data.size() > kMaxInitcodeSize)
         return make_error(Errc::invalid_argument,

@@ -322,33 +322,6 @@ bool remove(NodePtr& slot, const Nibbles& key, size_t pos) {
 
 // ---- Encoding and hashing ----
 
-size_t rlp_header_size(size_t len) noexcept {
-    if (len < 56) return 1;
-    size_t n = 0;
-    for (; len; len >>= 8)
-        ++n;
-    return 1 + n;
-}
-
-void append_string_header(Bytes& out, size_t len) {
-    if (len < 56) {
-        out.push_back(static_cast<uint8_t>(0x80 + len));
-        return;
-    }
-    uint8_t be[8];
-    size_t n = 0;
-    for (size_t v = len; v; v >>= 8)
-        be[n++] = static_cast<uint8_t>(v);
-    out.push_back(static_cast<uint8_t>(0xb7 + n));
-    while (n)
-        out.push_back(be[--n]);
-}
-
-size_t rlp_string_size(BytesView s) noexcept {
-    if (s.size() == 1 && s[0] < 0x80) return 1;
-    return rlp_header_size(s.size()) + s.size();
-}
-
 // Hex-prefix encoding (Yellow Paper appendix C) of a nibble path: a flag nibble (2 for a leaf,
 // +1 for odd length), a pad nibble when even, then the path packed two nibbles a byte.
 size_t hp_len(size_t path_len) noexcept {
@@ -358,12 +331,12 @@ size_t hp_len(size_t path_len) noexcept {
 size_t hp_rlp_size(size_t path_len) noexcept {
     size_t len = hp_len(path_len);
     // A one-byte HP is 0x00..0x3f, which RLP encodes as itself.
-    return len == 1 ? 1 : rlp_header_size(len) + len;
+    return len == 1 ? 1 : rlp::header_size(len) + len;
 }
 
 void append_hp(Bytes& out, BytesView path, bool leaf) {
     const size_t len = hp_len(path.size());
-    if (len > 1) append_string_header(out, len);
+    if (len > 1) rlp::append_string_header(out, len);
     const bool odd = path.size() & 1;
     uint8_t first = static_cast<uint8_t>(((leaf ? 2 : 0) + (odd ? 1 : 0)) << 4);
     size_t i = 0;
@@ -392,8 +365,8 @@ void encode(const Node& n, Bytes& out) {
     switch (n.kind) {
         case Kind::leaf: {
             const auto& leaf = static_cast<const Leaf&>(n);
-            rlp::append_list_header(out,
-                                    hp_rlp_size(leaf.path_len) + rlp_string_size(leaf.value()));
+            rlp::append_list_header(
+                out, hp_rlp_size(leaf.path_len) + rlp::encoded_string_size(leaf.value()));
             append_hp(out, leaf.path(), true);
             rlp::append_string(out, leaf.value());
             return;
@@ -407,7 +380,7 @@ void encode(const Node& n, Bytes& out) {
         }
         case Kind::branch: {
             const auto& b = static_cast<const Branch&>(n);
-            size_t payload = rlp_string_size(b.value);
+            size_t payload = rlp::encoded_string_size(b.value);
             for (const auto& c : b.children)
                 payload += ref_size(c.get());
             rlp::append_list_header(out, payload);

@@ -177,3 +177,24 @@ TEST(RlpDecode, ListReaderReportsTrailingItems) {
 
 }  // namespace
 }  // namespace hc::rlp
+
+namespace hc::rlp {
+namespace {
+
+TEST(RlpSizes, MatchTheEncoder) {
+    for (size_t len : {0u, 1u, 2u, 55u, 56u, 255u, 256u, 70000u}) {
+        Bytes s(len, 0xaa);
+        EXPECT_EQ(encoded_string_size(s), encode_string(s).size()) << len;
+        Bytes header;
+        append_string_header(header, len);
+        EXPECT_EQ(header.size(), header_size(len));
+        header.insert(header.end(), s.begin(), s.end());
+        if (len != 1) {
+            EXPECT_EQ(header, encode_string(s)) << len;
+        }
+    }
+    EXPECT_EQ(encoded_string_size(Bytes{0x05}), 1u);
+}
+
+}  // namespace
+}  // namespace hc::rlp

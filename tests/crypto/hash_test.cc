@@ -10,7 +10,9 @@
 namespace hc::crypto {
 namespace {
 
-std::string hex(BytesView v) { return to_hex(v, false); }
+std::string hex(BytesView v) {
+    return to_hex(v, false);
+}
 
 // ---- Keccak-256 (Ethereum's, with the original Keccak padding 0x01, not SHA3-256's 0x06) ----
 // The empty-string and "abc" digests are those of the Keccak team's Keccak[c=512] reference
@@ -55,8 +57,7 @@ TEST(Sha256, Fips180TwoBlock448BitMessage) {
 
 TEST(Sha256, Fips180OneMillionA) {
     Bytes msg(1'000'000, 'a');
-    EXPECT_EQ(hex(sha256(msg)),
-              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    EXPECT_EQ(hex(sha256(msg)), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST(Sha256, EmptyString) {
@@ -87,7 +88,8 @@ TEST(Ripemd160, PaperVectors) {
         EXPECT_EQ(hex(ripemd160(as_bytes(v.input))), v.digest) << "input \"" << v.input << "\"";
     }
     std::string eight_times;
-    for (int i = 0; i < 8; ++i) eight_times += "1234567890";
+    for (int i = 0; i < 8; ++i)
+        eight_times += "1234567890";
     EXPECT_EQ(hex(ripemd160(as_bytes(eight_times))), "9b752e45573d4b39f4dbd3323cab82bf63326bfb");
     Bytes million(1'000'000, 'a');
     EXPECT_EQ(hex(ripemd160(million)), "52783243c1697bdbe16d37f97f68f08325dc1528");
@@ -102,7 +104,8 @@ TEST(Sm3, GbtExample1Abc) {
 
 TEST(Sm3, GbtExample2SixtyFourBytes) {
     std::string msg;
-    for (int i = 0; i < 16; ++i) msg += "abcd";
+    for (int i = 0; i < 16; ++i)
+        msg += "abcd";
     EXPECT_EQ(hex(sm3(as_bytes(msg))),
               "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732");
 }

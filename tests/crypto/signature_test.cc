@@ -172,15 +172,17 @@ TEST_P(SignatureTest, GarbageInputsFailCleanly) {
     const size_t pk_size = public_key_size(GetParam());
     for (int i = 0; i < 50; ++i) {
         PublicKey pk{GetParam(), Bytes(pk_size)};
-        for (auto& b : pk.bytes) b = next();
+        for (auto& b : pk.bytes)
+            b = next();
         if (i % 2 == 0 && GetParam() != SigAlgo::ed25519) pk.bytes[0] = 0x04;
         Bytes sig(kSignatureSize);
-        for (auto& b : sig) b = next();
+        for (auto& b : sig)
+            b = next();
         EXPECT_FALSE(verify(pk, as_bytes("m"), sig).ok());
     }
-    EXPECT_FALSE(verify(PublicKey{static_cast<SigAlgo>(42), Bytes(65, 4)}, as_bytes("m"),
-                        Bytes(64, 1))
-                     .ok());
+    EXPECT_FALSE(
+        verify(PublicKey{static_cast<SigAlgo>(42), Bytes(65, 4)}, as_bytes("m"), Bytes(64, 1))
+            .ok());
     EXPECT_FALSE(PrivateKey::generate(static_cast<SigAlgo>(42)).ok());
 }
 
@@ -205,7 +207,7 @@ INSTANTIATE_TEST_SUITE_P(AllSchemes, SignatureTest,
 // ---- The two short-Weierstrass schemes: points, scalars and r/s ranges ----
 
 class EcSignatureTest : public ::testing::TestWithParam<SigAlgo> {
-protected:
+  protected:
     Bytes order() const { return unhex(GetParam() == SigAlgo::sm2 ? kSm2Order : kP256Order); }
 };
 
@@ -410,9 +412,9 @@ TEST(Sm2, StandardSignatureVerifies) {
     EXPECT_FALSE(verify(key->public_key(), as_bytes("message digesT"), sig).ok());
     // The same (r, s) read as a P-256 signature of the same message under a P-256 key with the
     // same coordinates must not pass: the point is not on P-256, or the digest differs.
-    EXPECT_FALSE(verify(PublicKey{SigAlgo::p256, key->public_key().bytes},
-                        as_bytes("message digest"), sig)
-                     .ok());
+    EXPECT_FALSE(
+        verify(PublicKey{SigAlgo::p256, key->public_key().bytes}, as_bytes("message digest"), sig)
+            .ok());
     // Our own signatures with the standard key verify as well.
     EXPECT_TRUE(verify(key->public_key(), as_bytes("message digest"),
                        must_sign(*key, as_bytes("message digest")))

@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 
@@ -652,6 +653,33 @@ TEST(X509BadInput, BadCrls) {
     Bytes trailing = der;
     trailing.push_back(0);
     EXPECT_EQ(error_text(Crl::from_der(trailing)), "1 trailing bytes after the CRL");
+}
+
+TEST(X509BadInput, InvalidUtf8NameRejected) {
+    // Parsing does not check signatures, but it does check that a UTF8String (the issuer's CN
+    // here) holds UTF-8, so names printed later are always well-formed text.
+    Bytes der = fixed_cert().der();
+    const std::string cn = "fixed.honeycomb.test";
+    auto at = std::search(der.begin(), der.end(), cn.begin(), cn.end());
+    ASSERT_NE(at, der.end());
+    *at = 0xff;
+    auto c = Certificate::from_der(der);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().code, Errc::decode);
+    EXPECT_THAT(c.error().message, HasSubstr("invalid utf8string"));
+    // A printable change in the same place parses, and shows in the issuer only.
+    // Names compare case-insensitively (RFC 5280 §7.1), so only a different letter makes the
+    // issuer differ from the subject.
+    *at = 'F';
+    auto d = Certificate::from_der(der);
+    ASSERT_TRUE(d.ok()) << d.error().to_string();
+    EXPECT_EQ(d->issuer(), "CN=Fixed.honeycomb.test,O=Honeycomb Test Org,C=CN");
+    EXPECT_TRUE(d->is_self_issued());
+    *at = 'g';
+    auto e = Certificate::from_der(der);
+    ASSERT_TRUE(e.ok()) << e.error().to_string();
+    EXPECT_EQ(e->issuer(), "CN=gixed.honeycomb.test,O=Honeycomb Test Org,C=CN");
+    EXPECT_FALSE(e->is_self_issued());
 }
 
 // Exercises every accessor on whatever happens to parse: none may crash.

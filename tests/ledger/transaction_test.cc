@@ -137,16 +137,7 @@ TEST(Transaction, HighSIsRejected) {
     ASSERT_TRUE(recover_sender(tx));
     // s' = n - s is the same signature's mirror; EIP-2 forbids it.
     Transaction mirrored = tx;
-    auto n = crypto::kSecp256k1N.to_be();
-    auto s = tx.s.to_be();
-    std::array<uint8_t, 32> diff{};
-    int borrow = 0;
-    for (int i = 31; i >= 0; --i) {
-        int d = n[i] - s[i] - borrow;
-        borrow = d < 0;
-        diff[i] = static_cast<uint8_t>(d + (borrow ? 256 : 0));
-    }
-    mirrored.s = *uint256::from_be(diff);
+    mirrored.s = crypto::kSecp256k1N - tx.s;
     mirrored.y_parity ^= 1;
     auto r = recover_sender(mirrored);
     ASSERT_FALSE(r);
