@@ -9,7 +9,8 @@ hc::Bytes reencode(const hc::rlp::Item& item) {
     if (!item.is_list) return hc::rlp::encode_string(item.payload);
     std::vector<hc::Bytes> items;
     hc::rlp::ListReader reader(item.payload);
-    while (!reader.done()) items.push_back(reencode(*reader.next()));
+    while (!reader.done())
+        items.push_back(reencode(*reader.next()));
     return hc::rlp::encode_list(items);
 }
 }  // namespace

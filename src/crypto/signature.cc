@@ -147,8 +147,8 @@ Result<PkeyPtr> ec_keypair(const EcCurve& curve, BytesView pub, const uint8_t* p
 }
 
 // A key holding only the curve's domain parameters, to be copied for each public key: copying
-// it and setting the point costs a fifth of building the key from parameters (which recreates
-// the group by name every time). One per thread, so no EVP_PKEY is ever shared across threads.
+// it and setting the point costs a quarter or less of building the key from parameters (which
+// recreates the group by name each time). One per thread: no EVP_PKEY is shared across threads.
 Result<PkeyPtr> ec_public_pkey(const EcCurve& curve, BytesView pub) {
     struct Templates {
         PkeyPtr p256, sm2;
