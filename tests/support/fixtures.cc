@@ -10,12 +10,16 @@ namespace hc::test {
 
 namespace fs = std::filesystem;
 
+namespace {
+// $HONEYCOMB_ETH_TESTS when set, else the shared/ folder beside the source tree.
+fs::path eth_tests_location() {
+    if (const char* env = std::getenv("HONEYCOMB_ETH_TESTS"); env && *env) return env;
+    return HC_DEFAULT_ETH_TESTS;
+}
+}  // namespace
+
 std::optional<fs::path> eth_tests_root() {
-    fs::path root;
-    if (const char* env = std::getenv("HONEYCOMB_ETH_TESTS"); env && *env)
-        root = env;
-    else
-        root = HC_DEFAULT_ETH_TESTS;
+    fs::path root = eth_tests_location();
     std::error_code ec;
     if (!fs::is_directory(root, ec)) return std::nullopt;
     return fs::canonical(root, ec);
@@ -24,8 +28,8 @@ std::optional<fs::path> eth_tests_root() {
 std::optional<fs::path> eth_tests_dir(const std::string& sub, std::string* why) {
     auto root = eth_tests_root();
     if (!root) {
-        *why = "ethereum-tests fixtures not found (looked in $HONEYCOMB_ETH_TESTS, then " +
-               std::string(HC_DEFAULT_ETH_TESTS) + "); skipping " + sub + " conformance";
+        *why = "ethereum-tests fixtures not found at " + eth_tests_location().string() +
+               " (set HONEYCOMB_ETH_TESTS to their folder); skipping " + sub + " conformance";
         return std::nullopt;
     }
     fs::path dir = *root / sub;
