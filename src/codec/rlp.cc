@@ -213,12 +213,12 @@ Result<ListReader> ListReader::open(const Item& item) {
     return ListReader(item.payload);
 }
 
-size_t ListReader::count() const {
+Result<size_t> ListReader::count() const {
     size_t n = 0;
     BytesView rest = rest_;
     while (!rest.empty()) {
         auto item = decode_prefix(rest);
-        if (!item) break;
+        if (!item) return item.error();
         rest = rest.subspan(item->encoded.size());
         ++n;
     }
@@ -259,7 +259,9 @@ Result<ListReader> ListReader::next_list() {
 
 Status ListReader::finish() const {
     if (rest_.empty()) return {};
-    return err("list has " + std::to_string(count()) + " unexpected trailing item(s)");
+    auto n = count();
+    if (!n) return n.error();
+    return err("list has " + std::to_string(*n) + " unexpected trailing item(s)");
 }
 
 }  // namespace hc::rlp

@@ -97,13 +97,16 @@ class ListReader {
     explicit ListReader(BytesView payload) : rest_(payload) {}
 
     bool done() const noexcept { return rest_.empty(); }
-    size_t count() const;  // number of remaining items (walks the headers)
+    // Number of remaining items, walking their headers; a malformed item is an error, never a
+    // shorter count.
+    Result<size_t> count() const;
     Result<Item> next();
     Result<BytesView> next_string();
     Result<uint64_t> next_uint64();
     Result<uint256> next_uint256();
     Result<ListReader> next_list();
-    // Errors if items remain: "list has N unexpected trailing item(s)".
+    // Errors if anything remains: "list has N unexpected trailing item(s)", or the decode error
+    // of a malformed leftover.
     Status finish() const;
 
   private:

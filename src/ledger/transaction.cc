@@ -133,13 +133,18 @@ Status split_legacy_v(const uint256& v, Transaction& tx) {
     return {};
 }
 
+// Transactions nest at most three lists deep (tx, access list, entry, keys).
+constexpr size_t kMaxTxDepth = 4;
+
 Result<Transaction> decode_legacy(BytesView raw) {
-    auto item = rlp::decode(raw);
+    auto item = rlp::decode_deep(raw, kMaxTxDepth);
     if (!item) return tx_error(item.error().message);
     auto list = rlp::ListReader::open(*item);
     if (!list) return tx_error("a legacy transaction must be an RLP list");
-    if (size_t n = list->count(); n != 9)
-        return tx_error("legacy transaction must have 9 fields, got " + std::to_string(n));
+    auto n = list->count();
+    if (!n) return tx_error(n.error().message);
+    if (*n != 9)
+        return tx_error("legacy transaction must have 9 fields, got " + std::to_string(*n));
     Transaction tx;
     tx.type = TxType::legacy;
     {
@@ -185,15 +190,17 @@ Result<Transaction> decode_legacy(BytesView raw) {
 }
 
 Result<Transaction> decode_typed(TxType type, BytesView payload) {
-    auto item = rlp::decode(payload);
+    auto item = rlp::decode_deep(payload, kMaxTxDepth);
     if (!item) return tx_error(item.error().message);
     auto list = rlp::ListReader::open(*item);
     if (!list) return tx_error("a typed transaction payload must be an RLP list");
     const size_t expected = type == TxType::access_list ? 11 : 12;
-    if (size_t n = list->count(); n != expected)
+    auto n = list->count();
+    if (!n) return tx_error(n.error().message);
+    if (*n != expected)
         return tx_error("type " + std::to_string(static_cast<int>(type)) +
                         " transaction must have " + std::to_string(expected) + " fields, got " +
-                        std::to_string(n));
+                        std::to_string(*n));
     Transaction tx;
     tx.type = type;
     auto chain = field(list->next_uint64(), "chainId");

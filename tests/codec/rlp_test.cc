@@ -87,7 +87,7 @@ TEST(RlpDecode, RoundTripsAndReaders) {
     ASSERT_TRUE(item->is_list);
     auto r = ListReader::open(*item);
     ASSERT_TRUE(r);
-    EXPECT_EQ(r->count(), 3u);
+    EXPECT_EQ(*r->count(), 3u);
     EXPECT_EQ(*r->next_uint64(), 1024u);
     auto s = r->next_string();
     ASSERT_TRUE(s);
@@ -194,6 +194,26 @@ TEST(RlpSizes, MatchTheEncoder) {
         }
     }
     EXPECT_EQ(encoded_string_size(Bytes{0x05}), 1u);
+}
+
+}  // namespace
+}  // namespace hc::rlp
+
+namespace hc::rlp {
+namespace {
+
+TEST(RlpListReader, MalformedItemIsAnErrorNotAShortCount) {
+    // [1, 2, <0x00 wrapped in a one-byte string header: non-canonical>]
+    Bytes buf = *from_hex("c401028100");
+    auto outer = decode_prefix(buf);
+    ASSERT_TRUE(outer);
+    ListReader r(outer->payload);
+    EXPECT_FALSE(r.count());
+    ASSERT_TRUE(r.next());
+    ASSERT_TRUE(r.next());
+    auto st = r.finish();
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::decode);
 }
 
 }  // namespace

@@ -198,5 +198,19 @@ TEST(Transaction, UnprotectedLegacyHasNoChainId) {
     EXPECT_TRUE(validate_transaction(*back, 1337));  // replayable across chains, as on Ethereum
 }
 
+// Inputs found by `make fuzz` (fuzz_transaction). Each must be rejected, or accepted only if it
+// re-encodes to exactly the same bytes.
+TEST(TransactionFuzzRegression, MalformedTrailingItemIsRejected) {
+    // A valid-looking legacy transaction whose list continues past `s` with a malformed item;
+    // the field count once stopped at the malformed item and reported 9.
+    Bytes raw =
+        hex("f86c098504a817c800825208943535353535353535353535303535323737373737880de0b6b3a764"
+            "00008025a028ef613417c800825208d43535353535353535353535353535353535353535880de0b6"
+            "b32a6400001aecb703304b3800ccf5bc39d90b3461ef283737966a3b6d83");
+    auto tx = decode_transaction(raw);
+    ASSERT_FALSE(tx) << "accepted; re-encodes to " << to_hex(encode_transaction(*tx));
+    EXPECT_EQ(tx.error().code, Errc::decode);
+}
+
 }  // namespace
 }  // namespace hc
