@@ -2,14 +2,12 @@
 
 namespace hc {
 
-namespace {
 int hex_digit(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
-}  // namespace
 
 std::string to_hex(BytesView data, bool with_prefix) {
     static constexpr char kDigits[] = "0123456789abcdef";

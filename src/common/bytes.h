@@ -21,6 +21,9 @@ inline Bytes to_bytes(std::string_view s) {
     return Bytes(s.begin(), s.end());
 }
 
+// The value of one hex digit (either case), or -1 if c is not one.
+int hex_digit(char c) noexcept;
+
 // Lower-case hex; with_prefix adds "0x".
 std::string to_hex(BytesView data, bool with_prefix = true);
 

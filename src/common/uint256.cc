@@ -329,13 +329,6 @@ std::string describe_char(char c) {
     return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 15];
 }
 
-int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 }  // namespace
 
 Result<uint256> uint256::from_string(std::string_view text) {

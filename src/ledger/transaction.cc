@@ -136,118 +136,85 @@ Status split_legacy_v(const uint256& v, Transaction& tx) {
 // Transactions nest at most three lists deep (tx, access list, entry, keys).
 constexpr size_t kMaxTxDepth = 4;
 
-Result<Transaction> decode_legacy(BytesView raw) {
-    auto item = rlp::decode_deep(raw, kMaxTxDepth);
+// Reads one field into `out`, naming the field in the error.
+template <typename T, typename U>
+Status read(Result<T> r, const char* name, U& out) {
+    if (!r) return tx_error(std::string(name) + ": " + r.error().message);
+    out = std::move(*r);
+    return {};
+}
+
+// Opens the transaction's list and checks its field count before any field is read.
+Result<rlp::ListReader> open_fields(BytesView encoded, const std::string& what, size_t expected) {
+    auto item = rlp::decode_deep(encoded, kMaxTxDepth);
     if (!item) return tx_error(item.error().message);
     auto list = rlp::ListReader::open(*item);
-    if (!list) return tx_error("a legacy transaction must be an RLP list");
+    if (!list) return tx_error(what + " must be an RLP list");
     auto n = list->count();
     if (!n) return tx_error(n.error().message);
-    if (*n != 9)
-        return tx_error("legacy transaction must have 9 fields, got " + std::to_string(*n));
+    if (*n != expected)
+        return tx_error(what + " must have " + std::to_string(expected) + " fields, got " +
+                        std::to_string(*n));
+    return list;
+}
+
+// gasLimit, to, value and data: the same four fields, in this order, in every type.
+Status read_call(rlp::ListReader& list, Transaction& tx) {
+    HC_TRY(read(list.next_uint64(), "gasLimit", tx.gas_limit));
+    auto to = decode_to(list);
+    if (!to) return to.error();
+    tx.to = *to;
+    HC_TRY(read(list.next_uint256(), "value", tx.value));
+    auto data = field(list.next_string(), "data");
+    if (!data) return data.error();
+    tx.data.assign(data->begin(), data->end());
+    return {};
+}
+
+Result<Transaction> decode_legacy(BytesView raw) {
+    auto list = open_fields(raw, "legacy transaction", 9);
+    if (!list) return list.error();
     Transaction tx;
     tx.type = TxType::legacy;
-    {
-        auto v = field(list->next_uint64(), "nonce");
-        if (!v) return v.error();
-        tx.nonce = *v;
-    }
-    {
-        auto v = field(list->next_uint256(), "gasPrice");
-        if (!v) return v.error();
-        tx.gas_price = *v;
-    }
-    {
-        auto v = field(list->next_uint64(), "gasLimit");
-        if (!v) return v.error();
-        tx.gas_limit = *v;
-    }
-    {
-        auto v = decode_to(*list);
-        if (!v) return v.error();
-        tx.to = *v;
-    }
-    {
-        auto v = field(list->next_uint256(), "value");
-        if (!v) return v.error();
-        tx.value = *v;
-    }
-    {
-        auto v = field(list->next_string(), "data");
-        if (!v) return v.error();
-        tx.data.assign(v->begin(), v->end());
-    }
-    auto v = field(list->next_uint256(), "v");
-    if (!v) return v.error();
-    auto r = field(list->next_uint256(), "r");
-    if (!r) return r.error();
-    auto s = field(list->next_uint256(), "s");
-    if (!s) return s.error();
-    HC_TRY(split_legacy_v(*v, tx));
-    tx.r = *r;
-    tx.s = *s;
+    uint256 v;
+    HC_TRY(read(list->next_uint64(), "nonce", tx.nonce));
+    HC_TRY(read(list->next_uint256(), "gasPrice", tx.gas_price));
+    HC_TRY(read_call(*list, tx));
+    HC_TRY(read(list->next_uint256(), "v", v));
+    HC_TRY(read(list->next_uint256(), "r", tx.r));
+    HC_TRY(read(list->next_uint256(), "s", tx.s));
+    HC_TRY(split_legacy_v(v, tx));
     return tx;
 }
 
 Result<Transaction> decode_typed(TxType type, BytesView payload) {
-    auto item = rlp::decode_deep(payload, kMaxTxDepth);
-    if (!item) return tx_error(item.error().message);
-    auto list = rlp::ListReader::open(*item);
-    if (!list) return tx_error("a typed transaction payload must be an RLP list");
-    const size_t expected = type == TxType::access_list ? 11 : 12;
-    auto n = list->count();
-    if (!n) return tx_error(n.error().message);
-    if (*n != expected)
-        return tx_error("type " + std::to_string(static_cast<int>(type)) +
-                        " transaction must have " + std::to_string(expected) + " fields, got " +
-                        std::to_string(*n));
+    const bool dynamic = type == TxType::dynamic_fee;
+    auto list =
+        open_fields(payload, "type " + std::to_string(static_cast<int>(type)) + " transaction",
+                    dynamic ? 12 : 11);
+    if (!list) return list.error();
     Transaction tx;
     tx.type = type;
-    auto chain = field(list->next_uint64(), "chainId");
-    if (!chain) return chain.error();
-    tx.chain_id = *chain;
-    auto nonce = field(list->next_uint64(), "nonce");
-    if (!nonce) return nonce.error();
-    tx.nonce = *nonce;
-    if (type == TxType::access_list) {
-        auto gp = field(list->next_uint256(), "gasPrice");
-        if (!gp) return gp.error();
-        tx.gas_price = *gp;
+    uint64_t parity = 0;
+    HC_TRY(read(list->next_uint64(), "chainId", tx.chain_id));
+    HC_TRY(read(list->next_uint64(), "nonce", tx.nonce));
+    if (dynamic) {
+        HC_TRY(read(list->next_uint256(), "maxPriorityFeePerGas", tx.max_priority_fee_per_gas));
+        HC_TRY(read(list->next_uint256(), "maxFeePerGas", tx.max_fee_per_gas));
     } else {
-        auto tip = field(list->next_uint256(), "maxPriorityFeePerGas");
-        if (!tip) return tip.error();
-        auto cap = field(list->next_uint256(), "maxFeePerGas");
-        if (!cap) return cap.error();
-        tx.max_priority_fee_per_gas = *tip;
-        tx.max_fee_per_gas = *cap;
+        HC_TRY(read(list->next_uint256(), "gasPrice", tx.gas_price));
     }
-    auto gas = field(list->next_uint64(), "gasLimit");
-    if (!gas) return gas.error();
-    tx.gas_limit = *gas;
-    auto to = decode_to(*list);
-    if (!to) return to.error();
-    tx.to = *to;
-    auto value = field(list->next_uint256(), "value");
-    if (!value) return value.error();
-    tx.value = *value;
-    auto data = field(list->next_string(), "data");
-    if (!data) return data.error();
-    tx.data.assign(data->begin(), data->end());
-    auto al = decode_access_list(*list);
-    if (!al) return al.error();
-    tx.access_list = std::move(*al);
-    auto parity = field(list->next_uint64(), "yParity");
-    if (!parity) return parity.error();
-    if (*parity > 1)
+    HC_TRY(read_call(*list, tx));
+    auto access_list = decode_access_list(*list);
+    if (!access_list) return access_list.error();
+    tx.access_list = std::move(*access_list);
+    HC_TRY(read(list->next_uint64(), "yParity", parity));
+    if (parity > 1)
         return make_error(Errc::crypto,
-                          "signature yParity must be 0 or 1, got " + std::to_string(*parity));
-    tx.y_parity = static_cast<uint8_t>(*parity);
-    auto r = field(list->next_uint256(), "r");
-    if (!r) return r.error();
-    auto s = field(list->next_uint256(), "s");
-    if (!s) return s.error();
-    tx.r = *r;
-    tx.s = *s;
+                          "signature yParity must be 0 or 1, got " + std::to_string(parity));
+    tx.y_parity = static_cast<uint8_t>(parity);
+    HC_TRY(read(list->next_uint256(), "r", tx.r));
+    HC_TRY(read(list->next_uint256(), "s", tx.s));
     return tx;
 }
 
