@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/bytes.h"
@@ -88,6 +90,17 @@ Result<Item> decode_deep(BytesView in, size_t max_depth = 64);
 Result<uint64_t> to_uint64(const Item& item);
 Result<uint256> to_uint256(const Item& item);
 Result<BytesView> to_string(const Item& item);  // fails on a list
+
+// Moves a decoded field into `out`, or returns its error with the context and field named:
+// "receipt: cumulativeGasUsed: RLP: integer has a leading zero byte".
+template <typename T, typename U>
+Status read_field(Result<T> r, std::string_view context, std::string_view field, U& out) {
+    if (!r)
+        return make_error(r.error().code, std::string(context) + ": " + std::string(field) + ": " +
+                                              r.error().message);
+    out = std::move(*r);
+    return {};
+}
 
 // Iterates over the items of a list.
 class ListReader {

@@ -139,9 +139,7 @@ constexpr size_t kMaxTxDepth = 4;
 // Reads one field into `out`, naming the field in the error.
 template <typename T, typename U>
 Status read(Result<T> r, const char* name, U& out) {
-    if (!r) return tx_error(std::string(name) + ": " + r.error().message);
-    out = std::move(*r);
-    return {};
+    return rlp::read_field(std::move(r), "transaction", name, out);
 }
 
 // Opens the transaction's list and checks its field count before any field is read.
