@@ -264,4 +264,28 @@ Status ListReader::finish() const {
     return err("list has " + std::to_string(*n) + " unexpected trailing item(s)");
 }
 
+Status check_size(BytesView encoded, size_t limit, std::string_view what) {
+    if (encoded.size() <= limit) return {};
+    return make_error(Errc::invalid_argument, "oversized data: " + std::string(what) + " of " +
+                                                  std::to_string(encoded.size()) +
+                                                  " bytes exceeds the " + std::to_string(limit) +
+                                                  "-byte limit");
+}
+
+Result<ListReader> expect_fields(Result<ListReader> list, size_t fields) {
+    if (!list) return list;
+    auto n = list->count();
+    if (!n) return n.error();
+    if (*n != fields)
+        return err("list must have " + std::to_string(fields) + " fields, got " +
+                   std::to_string(*n));
+    return list;
+}
+
+Result<ListReader> decode_list(BytesView encoded, size_t fields, size_t max_depth) {
+    auto item = decode_deep(encoded, max_depth);
+    if (!item) return item.error();
+    return expect_fields(ListReader::open(*item), fields);
+}
+
 }  // namespace hc::rlp

@@ -91,6 +91,10 @@ Result<uint64_t> to_uint64(const Item& item);
 Result<uint256> to_uint256(const Item& item);
 Result<BytesView> to_string(const Item& item);  // fails on a list
 
+// Rejects an encoded record larger than `limit` before any decoding work is spent on it:
+// "oversized data: <what> of N bytes exceeds the L-byte limit".
+Status check_size(BytesView encoded, size_t limit, std::string_view what);
+
 // Moves a decoded field into `out`, or returns its error with the context and field named:
 // "receipt: cumulativeGasUsed: RLP: integer has a leading zero byte".
 template <typename T, typename U>
@@ -125,5 +129,11 @@ class ListReader {
   private:
     BytesView rest_;
 };
+
+// The shape check every record decoder starts with: `encoded` is exactly one list, canonical down
+// to max_depth, holding exactly `fields` items ("list must have 9 fields, got 10").
+Result<ListReader> decode_list(BytesView encoded, size_t fields, size_t max_depth);
+// The same field-count check for a list nested in a record that was already decoded.
+Result<ListReader> expect_fields(Result<ListReader> list, size_t fields);
 
 }  // namespace hc::rlp

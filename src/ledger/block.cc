@@ -67,15 +67,8 @@ Bytes encode_header(const BlockHeader& header) {
 }
 
 Result<BlockHeader> decode_header(BytesView raw) {
-    auto item = rlp::decode_deep(raw, 1);
-    if (!item) return header_error(item.error().message);
-    auto list = rlp::ListReader::open(*item);
-    if (!list) return header_error("must be an RLP list");
-    auto n = list->count();
-    if (!n) return header_error(n.error().message);
-    if (*n != kHeaderFields)
-        return header_error("must have " + std::to_string(kHeaderFields) + " fields, got " +
-                            std::to_string(*n));
+    auto list = rlp::decode_list(raw, kHeaderFields, 1);
+    if (!list) return header_error(list.error().message);
     BlockHeader h;
     HC_TRY(read_fixed(*list, "parentHash", h.parent_hash));
     HC_TRY(read_fixed(*list, "proposer", h.proposer));
@@ -114,19 +107,10 @@ Bytes encode_block(const Block& block) {
 }
 
 Result<Block> decode_block(BytesView raw) {
-    if (raw.size() > kMaxBlockSize)
-        return make_error(Errc::invalid_argument,
-                          "oversized data: block of " + std::to_string(raw.size()) +
-                              " bytes exceeds the " + std::to_string(kMaxBlockSize) +
-                              "-byte limit");
+    HC_TRY(rlp::check_size(raw, kMaxBlockSize, "block"));
     // Block, transaction list, legacy transaction: deeper levels are checked per transaction.
-    auto item = rlp::decode_deep(raw, 3);
-    if (!item) return block_error(item.error().message);
-    auto list = rlp::ListReader::open(*item);
-    if (!list) return block_error("must be an RLP list");
-    auto n = list->count();
-    if (!n) return block_error(n.error().message);
-    if (*n != 2) return block_error("must have 2 fields, got " + std::to_string(*n));
+    auto list = rlp::decode_list(raw, 2, 3);
+    if (!list) return block_error(list.error().message);
     Block block;
     auto header_item = list->next();
     if (!header_item) return block_error(header_item.error().message);

@@ -38,11 +38,8 @@ void encode_log(rlp::Encoder& e, const Log& log) {
 }
 
 Result<Log> decode_log(rlp::ListReader& logs) {
-    auto fields = logs.next_list();
-    if (!fields) return receipt_error("log must be an RLP list: " + fields.error().message);
-    auto n = fields->count();
-    if (!n) return receipt_error("log: " + n.error().message);
-    if (*n != 3) return receipt_error("log must have 3 fields, got " + std::to_string(*n));
+    auto fields = rlp::expect_fields(logs.next_list(), 3);
+    if (!fields) return receipt_error("log: " + fields.error().message);
     Log log;
     BytesView addr;
     HC_TRY(read(fields->next_string(), "log address", addr));
@@ -68,13 +65,8 @@ Result<Log> decode_log(rlp::ListReader& logs) {
 constexpr size_t kMaxReceiptDepth = 4;
 
 Result<Receipt> decode_body(TxType type, BytesView body) {
-    auto item = rlp::decode_deep(body, kMaxReceiptDepth);
-    if (!item) return receipt_error(item.error().message);
-    auto list = rlp::ListReader::open(*item);
-    if (!list) return receipt_error("receipt must be an RLP list");
-    auto n = list->count();
-    if (!n) return receipt_error(n.error().message);
-    if (*n != 4) return receipt_error("receipt must have 4 fields, got " + std::to_string(*n));
+    auto list = rlp::decode_list(body, 4, kMaxReceiptDepth);
+    if (!list) return receipt_error(list.error().message);
     Receipt r;
     r.type = type;
     BytesView status;
@@ -142,11 +134,7 @@ Bytes encode_receipt(const Receipt& receipt) {
 
 Result<Receipt> decode_receipt(BytesView raw) {
     if (raw.empty()) return receipt_error("empty input");
-    if (raw.size() > kMaxReceiptSize)
-        return make_error(Errc::invalid_argument,
-                          "oversized data: receipt of " + std::to_string(raw.size()) +
-                              " bytes exceeds the " + std::to_string(kMaxReceiptSize) +
-                              "-byte limit");
+    HC_TRY(rlp::check_size(raw, kMaxReceiptSize, "receipt"));
     const uint8_t first = raw[0];
     if (first >= 0xc0) return decode_body(TxType::legacy, raw);
     if (first >= 0x80)
@@ -171,13 +159,8 @@ Bytes encode_receipt_meta(const ReceiptMeta& meta) {
 }
 
 Result<ReceiptMeta> decode_receipt_meta(BytesView raw) {
-    auto item = rlp::decode_deep(raw, 1);
-    if (!item) return receipt_error("meta: " + item.error().message);
-    auto list = rlp::ListReader::open(*item);
-    if (!list) return receipt_error("meta must be an RLP list");
-    auto n = list->count();
-    if (!n) return receipt_error("meta: " + n.error().message);
-    if (*n != 2) return receipt_error("meta must have 2 fields, got " + std::to_string(*n));
+    auto list = rlp::decode_list(raw, 2, 1);
+    if (!list) return receipt_error("meta: " + list.error().message);
     ReceiptMeta meta;
     HC_TRY(read(list->next_uint64(), "gasUsed", meta.gas_used));
     BytesView addr;

@@ -144,15 +144,8 @@ Status read(Result<T> r, const char* name, U& out) {
 
 // Opens the transaction's list and checks its field count before any field is read.
 Result<rlp::ListReader> open_fields(BytesView encoded, const std::string& what, size_t expected) {
-    auto item = rlp::decode_deep(encoded, kMaxTxDepth);
-    if (!item) return tx_error(item.error().message);
-    auto list = rlp::ListReader::open(*item);
-    if (!list) return tx_error(what + " must be an RLP list");
-    auto n = list->count();
-    if (!n) return tx_error(n.error().message);
-    if (*n != expected)
-        return tx_error(what + " must have " + std::to_string(expected) + " fields, got " +
-                        std::to_string(*n));
+    auto list = rlp::decode_list(encoded, expected, kMaxTxDepth);
+    if (!list) return tx_error(what + ": " + list.error().message);
     return list;
 }
 
@@ -220,11 +213,7 @@ Result<Transaction> decode_typed(TxType type, BytesView payload) {
 
 Result<Transaction> decode_transaction(BytesView raw) {
     if (raw.empty()) return tx_error("empty input");
-    if (raw.size() > kMaxTransactionSize)
-        return make_error(Errc::invalid_argument,
-                          "oversized data: transaction of " + std::to_string(raw.size()) +
-                              " bytes exceeds the " + std::to_string(kMaxTransactionSize) +
-                              "-byte limit");
+    HC_TRY(rlp::check_size(raw, kMaxTransactionSize, "transaction"));
     const uint8_t first = raw[0];
     if (first >= 0xc0) return decode_legacy(raw);
     if (first >= 0x80)

@@ -218,3 +218,44 @@ TEST(RlpListReader, MalformedItemIsAnErrorNotAShortCount) {
 
 }  // namespace
 }  // namespace hc::rlp
+
+namespace hc::rlp {
+namespace {
+
+TEST(RlpRecords, DecodeListChecksShapeAndFieldCount) {
+    Bytes three = *from_hex("c3010203");
+    auto ok = decode_list(three, 3, 1);
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(*ok->next_uint64(), 1u);
+
+    auto wrong_count = decode_list(three, 2, 1);
+    ASSERT_FALSE(wrong_count);
+    EXPECT_NE(wrong_count.error().message.find("must have 2 fields, got 3"), std::string::npos);
+
+    Bytes str = *from_hex("83010203");
+    auto not_list = decode_list(str, 3, 1);
+    ASSERT_FALSE(not_list);
+    EXPECT_NE(not_list.error().message.find("got a string"), std::string::npos);
+
+    Bytes too_deep = *from_hex("c3c2c101");  // [[[1]]]
+    EXPECT_TRUE(decode_list(too_deep, 1, 3));
+    EXPECT_FALSE(decode_list(too_deep, 1, 2));
+
+    Bytes nested = *from_hex("c4c20102c0");  // [[1, 2], []]
+    auto outer = decode_list(nested, 2, 2);
+    ASSERT_TRUE(outer);
+    EXPECT_TRUE(expect_fields(outer->next_list(), 2));
+    EXPECT_FALSE(expect_fields(outer->next_list(), 1));
+}
+
+TEST(RlpRecords, CheckSizeNamesTheRecordAndLimit) {
+    Bytes four(4, 0);
+    EXPECT_TRUE(check_size(four, 4, "thing"));
+    auto over = check_size(four, 3, "thing");
+    ASSERT_FALSE(over);
+    EXPECT_EQ(over.error().code, Errc::invalid_argument);
+    EXPECT_EQ(over.error().message, "oversized data: thing of 4 bytes exceeds the 3-byte limit");
+}
+
+}  // namespace
+}  // namespace hc::rlp
