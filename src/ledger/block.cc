@@ -90,20 +90,68 @@ Result<BlockHeader> decode_header(BytesView raw) {
     return h;
 }
 
-Bytes encode_block(const Block& block) {
-    rlp::Encoder e;
+namespace {
+
+void append_transactions(rlp::Encoder& e, const std::vector<Transaction>& transactions) {
     e.begin_list();
-    encode_header_to(e, block.header);
-    e.begin_list();
-    for (const auto& tx : block.transactions) {
+    for (const auto& tx : transactions) {
         Bytes enc = encode_transaction(tx);
         if (tx.type == TxType::legacy)
             e.add_raw(enc);
         else
             e.add(enc);  // typed: wrapped in an RLP string
     }
-    e.end_list().end_list();
+    e.end_list();
+}
+
+Status read_transactions(rlp::ListReader txs, std::vector<Transaction>& out) {
+    while (!txs.done()) {
+        const size_t index = out.size();
+        auto tx_item = txs.next();
+        if (!tx_item) return block_error(tx_item.error().message);
+        BytesView enc = tx_item->encoded;
+        if (!tx_item->is_list) {
+            // A typed transaction: the string holds type || payload, never a legacy list.
+            enc = tx_item->payload;
+            if (enc.empty() || enc[0] >= 0x80)
+                return block_error("transaction " + std::to_string(index) +
+                                   ": an RLP string must hold a typed transaction");
+        }
+        auto tx = decode_transaction(enc);
+        if (!tx)
+            return Error{tx.error().code,
+                         "block: transaction " + std::to_string(index) + ": " + tx.error().message};
+        out.push_back(std::move(*tx));
+    }
+    return {};
+}
+
+}  // namespace
+
+Bytes encode_block(const Block& block) {
+    rlp::Encoder e;
+    e.begin_list();
+    encode_header_to(e, block.header);
+    append_transactions(e, block.transactions);
+    e.end_list();
     return e.take();
+}
+
+Bytes encode_body(const std::vector<Transaction>& transactions) {
+    rlp::Encoder e;
+    append_transactions(e, transactions);
+    return e.take();
+}
+
+Result<std::vector<Transaction>> decode_body(BytesView raw) {
+    HC_TRY(rlp::check_size(raw, kMaxBlockSize, "block body"));
+    auto item = rlp::decode_deep(raw, 2);
+    if (!item) return block_error(item.error().message);
+    auto txs = rlp::ListReader::open(*item);
+    if (!txs) return block_error("transactions: " + txs.error().message);
+    std::vector<Transaction> out;
+    HC_TRY(read_transactions(*txs, out));
+    return out;
 }
 
 Result<Block> decode_block(BytesView raw) {
@@ -119,24 +167,7 @@ Result<Block> decode_block(BytesView raw) {
     block.header = std::move(*header);
     auto txs = list->next_list();
     if (!txs) return block_error("transactions: " + txs.error().message);
-    while (!txs->done()) {
-        const size_t index = block.transactions.size();
-        auto tx_item = txs->next();
-        if (!tx_item) return block_error(tx_item.error().message);
-        BytesView enc = tx_item->encoded;
-        if (!tx_item->is_list) {
-            // A typed transaction: the string holds type || payload, never a legacy list.
-            enc = tx_item->payload;
-            if (enc.empty() || enc[0] >= 0x80)
-                return block_error("transaction " + std::to_string(index) +
-                                   ": an RLP string must hold a typed transaction");
-        }
-        auto tx = decode_transaction(enc);
-        if (!tx)
-            return Error{tx.error().code,
-                         "block: transaction " + std::to_string(index) + ": " + tx.error().message};
-        block.transactions.push_back(std::move(*tx));
-    }
+    HC_TRY(read_transactions(*txs, block.transactions));
     return block;
 }
 

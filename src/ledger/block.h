@@ -64,6 +64,11 @@ Bytes encode_block(const Block& block);
 // Does not check that the header's roots match the body (that is validation, not decoding).
 Result<Block> decode_block(BytesView raw);
 
+// A block body: the transaction list alone, rlp([tx...]) encoded as in encode_block, for stores
+// that keep headers and bodies apart. decode_body is its strict inverse.
+Bytes encode_body(const std::vector<Transaction>& transactions);
+Result<std::vector<Transaction>> decode_body(BytesView raw);
+
 // Ordered-trie roots over the canonical encodings, as Ethereum computes them. Empty lists give
 // kEmptyTrieRoot.
 Hash32 transactions_root(const std::vector<Transaction>& transactions);

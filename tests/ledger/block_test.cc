@@ -1,4 +1,5 @@
 #include "ledger/block.h"
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
@@ -246,6 +247,26 @@ TEST(Block, RoundTripsMixedTransactionTypes) {
     auto back_empty = decode_block(encode_block(empty));
     ASSERT_TRUE(back_empty);
     EXPECT_EQ(*back_empty, empty);
+}
+
+TEST(Block, BodyRoundTripsAndMatchesTheBlockEncoding) {
+    std::vector<Transaction> txs = {signed_tx(TxType::legacy, 0),
+                                    signed_tx(TxType::dynamic_fee, 1)};
+    Bytes body = encode_body(txs);
+    auto back = decode_body(body);
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(*back, txs);
+    // The body is the second item of the block encoding, byte for byte.
+    Block b;
+    b.header = sample_header();
+    b.transactions = txs;
+    Bytes block = encode_block(b);
+    EXPECT_TRUE(std::search(block.begin(), block.end(), body.begin(), body.end()) != block.end());
+    EXPECT_TRUE(std::equal(body.rbegin(), body.rend(), block.rbegin()));
+    EXPECT_FALSE(decode_body(Bytes{0x80}));
+    Bytes trailing = body;
+    trailing.push_back(0x00);
+    EXPECT_FALSE(decode_body(trailing));
 }
 
 // The body layout: rlp([header, [legacyTxList, rlpString(typedTx), ...]]).

@@ -15,6 +15,7 @@
 #include "storage/kv_store.h"
 #include "storage/memory_store.h"
 #include "storage/rocks_store.h"
+#include "support/temp_dir.h"
 
 namespace hc::storage {
 namespace {
@@ -25,24 +26,7 @@ Bytes b(std::string_view s) {
     return to_bytes(s);
 }
 
-// A fresh directory under the system temp dir, removed (with everything in it) on destruction.
-class TempDir {
-  public:
-    TempDir() {
-        std::random_device rd;
-        std::mt19937_64 rng((uint64_t(rd()) << 32) ^ rd());
-        path_ = fs::temp_directory_path() / ("hc-storage-test-" + std::to_string(rng()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
+using hc::testing::TempDir;
 
 enum class Impl { memory, rocks };
 

@@ -1,0 +1,476 @@
+#include "chain/chain.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "codec/rlp.h"
+#include "common/keccak.h"
+
+namespace hc::chain {
+
+namespace {
+
+using storage::Column;
+
+const Bytes kGenesisKey = {'g', 'e', 'n', 'e', 's', 'i', 's'};
+const Bytes kHeadKey = {'h', 'e', 'a', 'd'};
+
+Bytes be64(uint64_t v) {
+    Bytes out(8);
+    for (int i = 7; i >= 0; --i, v >>= 8)
+        out[i] = static_cast<uint8_t>(v);
+    return out;
+}
+
+Error corrupt(std::string message) {
+    return make_error(Errc::decode, "chain store: " + std::move(message));
+}
+
+Bytes encode_receipts(const BlockReceipts& r) {
+    rlp::Encoder e;
+    e.begin_list();
+    for (size_t i = 0; i < r.receipts.size(); ++i) {
+        e.begin_list()
+            .add(encode_receipt(r.receipts[i]))
+            .add_raw(encode_receipt_meta(r.metas[i]))
+            .add(r.senders[i].view())
+            .end_list();
+    }
+    e.end_list();
+    return e.take();
+}
+
+Result<BlockReceipts> decode_receipts(BytesView raw) {
+    auto item = rlp::decode(raw);
+    if (!item) return corrupt("receipts: " + item.error().message);
+    auto list = rlp::ListReader::open(*item);
+    if (!list) return corrupt("receipts: " + list.error().message);
+    BlockReceipts out;
+    while (!list->done()) {
+        auto entry = rlp::expect_fields(list->next_list(), 3);
+        if (!entry) return corrupt("receipts: " + entry.error().message);
+        auto receipt_bytes = entry->next_string();
+        auto meta_item = entry->next();
+        auto sender_bytes = entry->next_string();
+        if (!receipt_bytes || !meta_item || !sender_bytes)
+            return corrupt("receipts: malformed entry");
+        HC_ASSIGN_OR_RETURN(Receipt receipt, decode_receipt(*receipt_bytes));
+        HC_ASSIGN_OR_RETURN(ReceiptMeta meta, decode_receipt_meta(meta_item->encoded));
+        auto sender = Address::from_view(*sender_bytes);
+        if (!sender) return corrupt("receipts: sender must be 20 bytes");
+        out.receipts.push_back(std::move(receipt));
+        out.metas.push_back(meta);
+        out.senders.push_back(*sender);
+    }
+    return out;
+}
+
+Bytes encode_location(const TxLocation& loc) {
+    rlp::Encoder e;
+    e.begin_list().add(loc.block_hash.view()).add(loc.block_number).add(uint64_t{loc.index});
+    e.end_list();
+    return e.take();
+}
+
+Result<TxLocation> decode_location(BytesView raw) {
+    auto list = rlp::decode_list(raw, 3, 1);
+    if (!list) return corrupt("tx index: " + list.error().message);
+    TxLocation loc;
+    BytesView hash;
+    uint64_t index = 0;
+    HC_TRY(rlp::read_field(list->next_string(), "tx index", "blockHash", hash));
+    HC_TRY(rlp::read_field(list->next_uint64(), "tx index", "number", loc.block_number));
+    HC_TRY(rlp::read_field(list->next_uint64(), "tx index", "index", index));
+    auto h = Hash32::from_view(hash);
+    if (!h || index > UINT32_MAX) return corrupt("tx index: malformed entry");
+    loc.block_hash = *h;
+    loc.index = static_cast<uint32_t>(index);
+    return loc;
+}
+
+}  // namespace
+
+bool log_matches(const LogFilter& filter, const Log& log) {
+    if (!filter.addresses.empty() && std::find(filter.addresses.begin(), filter.addresses.end(),
+                                               log.address) == filter.addresses.end())
+        return false;
+    for (size_t i = 0; i < filter.topics.size(); ++i) {
+        const auto& wanted = filter.topics[i];
+        if (wanted.empty()) continue;
+        if (i >= log.topics.size()) return false;
+        if (std::find(wanted.begin(), wanted.end(), log.topics[i]) == wanted.end()) return false;
+    }
+    return true;
+}
+
+std::pair<BlockHeader, state::StateDiff> make_genesis(const ChainConfig& config) {
+    state::StateDiff diff;
+    for (const auto& a : config.alloc) {
+        state::Account acc;
+        acc.balance = a.balance;
+        diff.accounts[a.address] = acc;
+    }
+    state::WorldState ws;
+    ws.apply(diff);
+    BlockHeader h;
+    h.number = 0;
+    h.state_root = ws.root();
+    h.transactions_root = kEmptyTrieRoot;
+    h.receipts_root = kEmptyTrieRoot;
+    h.gas_limit = config.gas_limit;
+    h.timestamp = config.genesis_timestamp;
+    h.base_fee_per_gas = config.base_fee;
+    // The chain id is part of the genesis so that two chains never share a genesis hash.
+    h.extra_data = be64(config.chain_id);
+    return {h, diff};
+}
+
+BlockExecution execute_block(const state::WorldState& base, const BlockEnv& env,
+                             const std::vector<BlockTx>& txs) {
+    BlockExecution out;
+    state::StateOverlay overlay(base);
+    for (const BlockTx& t : txs) {
+        auto executed = execute_transaction(overlay, t.tx, t.sender, env, out.gas_used);
+        if (!executed) {
+            out.rejected.emplace_back(t.hash, executed.error());
+            continue;
+        }
+        out.gas_used = executed->receipt.cumulative_gas_used;
+        executed->receipt.bloom = bloom_of(executed->receipt.logs);
+        out.bloom.merge(executed->receipt.bloom);
+        out.receipts.receipts.push_back(std::move(executed->receipt));
+        out.receipts.metas.push_back(executed->meta);
+        out.receipts.senders.push_back(t.sender);
+        out.included.push_back(t);
+    }
+    out.diff = overlay.diff();
+    return out;
+}
+
+Result<std::unique_ptr<Chain>> Chain::open(std::unique_ptr<storage::KvStore> store,
+                                           ChainConfig config) {
+    std::unique_ptr<Chain> chain(new Chain());
+    chain->store_ = std::move(store);
+    chain->config_ = std::move(config);
+    auto [genesis, genesis_diff] = make_genesis(chain->config_);
+    chain->genesis_hash_ = genesis.hash();
+    storage::KvStore& kv = *chain->store_;
+
+    HC_ASSIGN_OR_RETURN(auto stored_genesis, kv.get(Column::meta, kGenesisKey));
+    if (!stored_genesis) {
+        // A new chain: genesis block, its state and its indexes in one write.
+        state::WorldState ws;
+        state::StateDiff reverse = ws.apply(genesis_diff);
+        storage::WriteBatch batch;
+        ws.persist(genesis_diff, reverse, 0, batch);
+        const Hash32& h = chain->genesis_hash_;
+        batch.put(Column::headers, h.view(), encode_header(genesis));
+        batch.put(Column::bodies, h.view(), encode_body({}));
+        batch.put(Column::receipts, h.view(), encode_receipts({}));
+        batch.put(Column::index_block_hash, h.view(), be64(0));
+        batch.put(Column::index_block_number, be64(0), h.view());
+        batch.put(Column::meta, kGenesisKey, h.view());
+        batch.put(Column::meta, kHeadKey, h.view());
+        HC_TRY(kv.write(batch, true));
+    } else if (*stored_genesis !=
+               Bytes(chain->genesis_hash_.bytes.begin(), chain->genesis_hash_.bytes.end())) {
+        return make_error(Errc::invalid_argument,
+                          "the store holds another chain: its genesis is " +
+                              to_hex(*stored_genesis) + " but this configuration (chain id " +
+                              std::to_string(chain->config_.chain_id) +
+                              ", gas limit, minimum gas price, funded accounts) gives " +
+                              chain->genesis_hash_.hex() +
+                              "; use the settings it was created with, or another data directory");
+    }
+
+    HC_ASSIGN_OR_RETURN(auto head_hash, kv.get(Column::meta, kHeadKey));
+    if (!head_hash) return corrupt("no head block recorded");
+    auto hh = Hash32::from_view(*head_hash);
+    if (!hh) return corrupt("head block hash must be 32 bytes");
+    HC_ASSIGN_OR_RETURN(auto head, chain->read_header(*hh));
+    if (!head) return corrupt("head block " + hh->hex() + " is missing");
+    chain->head_ = std::move(*head);
+    chain->head_hash_ = *hh;
+
+    HC_ASSIGN_OR_RETURN(chain->state_, state::WorldState::open(kv));
+    if (chain->state_.root() != chain->head_.state_root)
+        return corrupt("the stored state hashes to " + chain->state_.root().hex() +
+                       " but head block " + std::to_string(chain->head_.number) +
+                       " commits to state root " + chain->head_.state_root.hex());
+    return chain;
+}
+
+BlockHeader Chain::head() const {
+    std::shared_lock lock(mu_);
+    return head_;
+}
+
+Hash32 Chain::head_hash() const {
+    std::shared_lock lock(mu_);
+    return head_hash_;
+}
+
+uint64_t Chain::head_number() const {
+    std::shared_lock lock(mu_);
+    return head_.number;
+}
+
+Result<std::optional<Hash32>> Chain::hash_by_number(uint64_t number) const {
+    HC_ASSIGN_OR_RETURN(auto raw, store_->get(Column::index_block_number, be64(number)));
+    if (!raw) return std::optional<Hash32>{};
+    auto h = Hash32::from_view(*raw);
+    if (!h) return corrupt("block number index entry must be 32 bytes");
+    // Blocks are visible only up to the head, even while a newer one is being written.
+    if (number > head_number()) return std::optional<Hash32>{};
+    return std::optional<Hash32>(*h);
+}
+
+Result<std::optional<BlockHeader>> Chain::read_header(const Hash32& block_hash) const {
+    HC_ASSIGN_OR_RETURN(auto raw, store_->get(Column::headers, block_hash.view()));
+    if (!raw) return std::optional<BlockHeader>{};
+    HC_ASSIGN_OR_RETURN(BlockHeader h, decode_header(*raw));
+    return std::optional<BlockHeader>(std::move(h));
+}
+
+Result<std::optional<BlockHeader>> Chain::header(const Hash32& block_hash) const {
+    HC_ASSIGN_OR_RETURN(auto h, read_header(block_hash));
+    if (h && h->number > head_number()) return std::optional<BlockHeader>{};
+    return h;
+}
+
+Result<std::optional<std::vector<Transaction>>> Chain::body(const Hash32& block_hash) const {
+    HC_ASSIGN_OR_RETURN(auto raw, store_->get(Column::bodies, block_hash.view()));
+    if (!raw) return std::optional<std::vector<Transaction>>{};
+    HC_ASSIGN_OR_RETURN(auto txs, decode_body(*raw));
+    return std::optional<std::vector<Transaction>>(std::move(txs));
+}
+
+Result<std::optional<BlockReceipts>> Chain::receipts(const Hash32& block_hash) const {
+    HC_ASSIGN_OR_RETURN(auto raw, store_->get(Column::receipts, block_hash.view()));
+    if (!raw) return std::optional<BlockReceipts>{};
+    HC_ASSIGN_OR_RETURN(auto r, decode_receipts(*raw));
+    return std::optional<BlockReceipts>(std::move(r));
+}
+
+Result<std::optional<TxLocation>> Chain::find_transaction(const Hash32& tx_hash) const {
+    HC_ASSIGN_OR_RETURN(auto raw, store_->get(Column::index_tx_hash, tx_hash.view()));
+    if (!raw) return std::optional<TxLocation>{};
+    HC_ASSIGN_OR_RETURN(TxLocation loc, decode_location(*raw));
+    if (loc.block_number > head_number()) return std::optional<TxLocation>{};
+    return std::optional<TxLocation>(loc);
+}
+
+Result<state::Account> Chain::account_at(const Address& address, uint64_t number) const {
+    std::shared_lock lock(mu_);
+    HC_ASSIGN_OR_RETURN(auto a, state::account_at(*store_, state_, address, number, head_.number));
+    return a.value_or(state::Account{});
+}
+
+Result<uint256> Chain::storage_at(const Address& address, const Hash32& slot,
+                                  uint64_t number) const {
+    std::shared_lock lock(mu_);
+    return state::storage_at(*store_, state_, address, slot, number, head_.number);
+}
+
+Result<Bytes> Chain::code_at(const Address& address, uint64_t number) const {
+    std::shared_lock lock(mu_);
+    HC_ASSIGN_OR_RETURN(auto a, state::account_at(*store_, state_, address, number, head_.number));
+    if (!a || !a->has_code()) return Bytes{};
+    BytesView code = state_.code(a->code_hash);
+    return Bytes(code.begin(), code.end());
+}
+
+state::Account Chain::account(const Address& address) const {
+    std::shared_lock lock(mu_);
+    return state_.account(address).value_or(state::Account{});
+}
+
+void Chain::read_state(
+    const std::function<void(const state::WorldState&, const BlockHeader&)>& fn) const {
+    std::shared_lock lock(mu_);
+    fn(state_, head_);
+}
+
+Result<std::vector<LogEntry>> Chain::logs(const LogFilter& filter, size_t max_results) const {
+    std::vector<LogEntry> out;
+    const uint64_t to = std::min(filter.to, head_number());
+    for (uint64_t n = filter.from; n <= to; ++n) {
+        HC_ASSIGN_OR_RETURN(auto hash, hash_by_number(n));
+        if (!hash) break;
+        HC_ASSIGN_OR_RETURN(auto header, read_header(*hash));
+        if (!header) return corrupt("block " + std::to_string(n) + " is indexed but missing");
+        // The bloom rules out most blocks without reading their receipts.
+        bool maybe = filter.addresses.empty();
+        for (const Address& a : filter.addresses)
+            maybe |= header->logs_bloom.contains(a.view());
+        for (const auto& alternatives : filter.topics) {
+            if (!maybe || alternatives.empty()) continue;
+            bool any = false;
+            for (const Hash32& t : alternatives)
+                any |= header->logs_bloom.contains(t.view());
+            maybe = any;
+        }
+        if (!maybe || header->logs_bloom.is_zero()) continue;
+        HC_ASSIGN_OR_RETURN(auto receipts, this->receipts(*hash));
+        HC_ASSIGN_OR_RETURN(auto txs, body(*hash));
+        if (!receipts || !txs || txs->size() != receipts->receipts.size())
+            return corrupt("block " + std::to_string(n) + " has missing or mismatched receipts");
+        uint32_t log_index = 0;
+        for (size_t i = 0; i < receipts->receipts.size(); ++i) {
+            for (const Log& log : receipts->receipts[i].logs) {
+                if (log_matches(filter, log)) {
+                    if (out.size() == max_results)
+                        return make_error(Errc::invalid_argument,
+                                          "query returned more than " +
+                                              std::to_string(max_results) +
+                                              " results; narrow the block range or the filter");
+                    out.push_back(LogEntry{log, n, *hash, transaction_hash((*txs)[i]),
+                                           static_cast<uint32_t>(i), log_index});
+                }
+                ++log_index;
+            }
+        }
+    }
+    return out;
+}
+
+BlockEnv Chain::env_for(const BlockHeader& parent, uint64_t timestamp,
+                        const Address& proposer) const {
+    BlockEnv env;
+    env.number = parent.number + 1;
+    env.timestamp = std::max(timestamp, parent.timestamp);
+    env.gas_limit = config_.gas_limit;
+    env.proposer = proposer;
+    env.base_fee = config_.base_fee;
+    env.chain_id = config_.chain_id;
+    return env;
+}
+
+namespace {
+
+BlockHeader header_for(const BlockEnv& env, const Hash32& parent_hash, const BlockExecution& ex,
+                       const Hash32& state_root) {
+    BlockHeader h;
+    h.parent_hash = parent_hash;
+    h.proposer = env.proposer;
+    h.state_root = state_root;
+    std::vector<Transaction> txs;
+    txs.reserve(ex.included.size());
+    for (const auto& t : ex.included)
+        txs.push_back(t.tx);
+    h.transactions_root = transactions_root(txs);
+    h.receipts_root = receipts_root(ex.receipts.receipts);
+    h.logs_bloom = ex.bloom;
+    h.number = env.number;
+    h.gas_limit = env.gas_limit;
+    h.gas_used = ex.gas_used;
+    h.timestamp = env.timestamp;
+    h.base_fee_per_gas = env.base_fee;
+    return h;
+}
+
+}  // namespace
+
+Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint64_t timestamp,
+                                           const Address& proposer) {
+    // Execution only reads the state, so readers keep running; the one writer is serialised by
+    // the caller (one sealing thread), and the exclusive lock below covers the switch-over.
+    BlockEnv env;
+    BlockExecution ex;
+    Hash32 parent_hash;
+    {
+        std::shared_lock lock(mu_);
+        env = env_for(head_, timestamp, proposer);
+        parent_hash = head_hash_;
+        ex = execute_block(state_, env, txs);
+    }
+
+    std::unique_lock lock(mu_);
+    if (head_hash_ != parent_hash)
+        return make_error(Errc::internal, "commit_block called concurrently: the head moved");
+    state::StateDiff reverse = state_.apply(ex.diff);
+    CommittedBlock out;
+    out.block.header = header_for(env, parent_hash, ex, state_.root());
+    out.hash = out.block.header.hash();
+    for (const auto& t : ex.included) {
+        out.block.transactions.push_back(t.tx);
+        out.tx_hashes.push_back(t.hash);
+    }
+    out.receipts = std::move(ex.receipts);
+    out.rejected = std::move(ex.rejected);
+
+    storage::WriteBatch batch;
+    state_.persist(ex.diff, reverse, env.number, batch);
+    const Hash32& h = out.hash;
+    batch.put(Column::headers, h.view(), encode_header(out.block.header));
+    batch.put(Column::bodies, h.view(), encode_body(out.block.transactions));
+    batch.put(Column::receipts, h.view(), encode_receipts(out.receipts));
+    batch.put(Column::index_block_hash, h.view(), be64(env.number));
+    batch.put(Column::index_block_number, be64(env.number), h.view());
+    for (size_t i = 0; i < out.tx_hashes.size(); ++i)
+        batch.put(Column::index_tx_hash, out.tx_hashes[i].view(),
+                  encode_location({h, env.number, static_cast<uint32_t>(i)}));
+    batch.put(Column::meta, kHeadKey, h.view());
+    if (Status written = store_->write(batch, true); !written) {
+        state_.apply(reverse);  // the block never happened
+        return written.error();
+    }
+    head_ = out.block.header;
+    head_hash_ = h;
+    return out;
+}
+
+Status Chain::verify() const {
+    auto [genesis, genesis_diff] = make_genesis(config_);
+    state::WorldState ws;
+    ws.apply(genesis_diff);
+    const uint64_t head = head_number();
+    Hash32 parent = genesis_hash_;
+    for (uint64_t n = 1; n <= head; ++n) {
+        auto fail = [&](const std::string& what) {
+            return make_error(Errc::internal, "replay of block " + std::to_string(n) + ": " + what);
+        };
+        HC_ASSIGN_OR_RETURN(auto hash, hash_by_number(n));
+        if (!hash) return fail("not in the number index");
+        HC_ASSIGN_OR_RETURN(auto header, header(*hash));
+        HC_ASSIGN_OR_RETURN(auto txs, body(*hash));
+        HC_ASSIGN_OR_RETURN(auto stored_receipts, receipts(*hash));
+        if (!header || !txs || !stored_receipts) return fail("header, body or receipts missing");
+        if (header->parent_hash != parent) return fail("parent hash does not link to block n-1");
+        std::vector<BlockTx> block_txs;
+        for (const Transaction& tx : *txs) {
+            auto sender = validate_transaction(tx, config_.chain_id);
+            if (!sender) return fail("transaction invalid: " + sender.error().message);
+            block_txs.push_back({tx, transaction_hash(tx), *sender});
+        }
+        BlockEnv env{n,
+                     header->timestamp,
+                     header->gas_limit,
+                     header->proposer,
+                     header->base_fee_per_gas,
+                     config_.chain_id};
+        BlockExecution ex = execute_block(ws, env, block_txs);
+        if (!ex.rejected.empty())
+            return fail("transaction " + ex.rejected[0].first.hex() +
+                        " is invalid on replay: " + ex.rejected[0].second.message);
+        ws.apply(ex.diff);
+        BlockHeader expected = header_for(env, parent, ex, ws.root());
+        expected.extra_data = header->extra_data;
+        if (expected.state_root != header->state_root)
+            return fail("state root " + expected.state_root.hex() + " differs from stored " +
+                        header->state_root.hex());
+        if (expected != *header) return fail("recomputed header differs from the stored one");
+        if (ex.receipts.receipts != stored_receipts->receipts ||
+            ex.receipts.metas != stored_receipts->metas ||
+            ex.receipts.senders != stored_receipts->senders)
+            return fail("recomputed receipts differ from the stored ones");
+        parent = *hash;
+    }
+    std::shared_lock lock(mu_);
+    if (ws.accounts() != state_.accounts() || ws.root() != head_.state_root)
+        return make_error(Errc::internal, "replayed state differs from the stored state at block " +
+                                              std::to_string(head));
+    return {};
+}
+
+}  // namespace hc::chain

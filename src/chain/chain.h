@@ -1,0 +1,169 @@
+// The ledger of one node: blocks, receipts, indexes and the world state, committed block by
+// block in single atomic, synced writes to a KvStore.
+//
+// Storage layout (columns of storage::KvStore):
+//   headers             block hash -> encode_header
+//   bodies              block hash -> encode_body (the transactions)
+//   receipts            block hash -> rlp([[receipt, meta, sender], ...])
+//   index_block_hash    block hash -> 8-byte big-endian number
+//   index_block_number  8-byte big-endian number -> block hash
+//   index_tx_hash       tx hash -> rlp([block hash, number, index])
+//   state, code         flat state records (state/world_state.h)
+//   meta                "genesis" -> genesis hash, "head" -> head block hash
+// A block is visible only once its write returned: readers see the previous head until then.
+//
+// Thread-safe: any number of readers run alongside one writer (commit_block).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+
+#include "chain/executor.h"
+#include "ledger/block.h"
+#include "state/world_state.h"
+#include "storage/kv_store.h"
+
+namespace hc::chain {
+
+struct GenesisAccount {
+    Address address;
+    uint256 balance;
+};
+
+// Everything that determines the genesis block, and with it the chain's identity.
+struct ChainConfig {
+    uint64_t chain_id = 1337;
+    uint64_t gas_limit = 30'000'000;  // per block
+    uint256 base_fee;                 // the minimum gas price, constant; 0 runs the chain free
+    uint64_t genesis_timestamp = 0;
+    std::vector<GenesisAccount> alloc;
+};
+
+// A transaction ready for a block: decoded, stateless checks passed, sender recovered.
+struct BlockTx {
+    Transaction tx;
+    Hash32 hash;
+    Address sender;
+};
+
+struct TxLocation {
+    Hash32 block_hash;
+    uint64_t block_number = 0;
+    uint32_t index = 0;
+};
+
+// What a block's transactions produced, index by index.
+struct BlockReceipts {
+    std::vector<Receipt> receipts;
+    std::vector<ReceiptMeta> metas;
+    std::vector<Address> senders;
+};
+
+struct CommittedBlock {
+    Block block;
+    Hash32 hash;
+    std::vector<Hash32> tx_hashes;
+    BlockReceipts receipts;
+    std::vector<std::pair<Hash32, Error>> rejected;  // transactions left out, and why
+};
+
+// The result of running transactions on a state without committing them.
+struct BlockExecution {
+    state::StateDiff diff;
+    std::vector<BlockTx> included;
+    BlockReceipts receipts;
+    std::vector<std::pair<Hash32, Error>> rejected;
+    uint64_t gas_used = 0;
+    Bloom bloom;
+};
+
+// Executes txs in order on base, leaving out (and listing in `rejected`) each one that is invalid
+// at its turn. Shared by block production and replay so both run the same rules.
+BlockExecution execute_block(const state::WorldState& base, const BlockEnv& env,
+                             const std::vector<BlockTx>& txs);
+
+// One log with where it came from, as eth_getLogs reports it.
+struct LogEntry {
+    Log log;
+    uint64_t block_number = 0;
+    Hash32 block_hash;
+    Hash32 tx_hash;
+    uint32_t tx_index = 0;
+    uint32_t log_index = 0;  // position among all logs of the block
+};
+
+// An eth_getLogs query over committed blocks [from, to]. An empty address list matches any
+// address; topics[i] empty matches any topic at position i, otherwise one of its values.
+struct LogFilter {
+    uint64_t from = 0;
+    uint64_t to = 0;
+    std::vector<Address> addresses;
+    std::vector<std::vector<Hash32>> topics;
+};
+bool log_matches(const LogFilter& filter, const Log& log);
+
+class Chain {
+  public:
+    // Opens the chain kept in store, writing the genesis block if the store is empty. Fails if the
+    // store holds another chain (a different genesis) or its state does not hash to the head
+    // block's state root.
+    static Result<std::unique_ptr<Chain>> open(std::unique_ptr<storage::KvStore> store,
+                                               ChainConfig config);
+
+    const ChainConfig& config() const noexcept { return config_; }
+    const Hash32& genesis_hash() const noexcept { return genesis_hash_; }
+    BlockHeader head() const;
+    Hash32 head_hash() const;
+    uint64_t head_number() const;
+
+    Result<std::optional<Hash32>> hash_by_number(uint64_t number) const;
+    Result<std::optional<BlockHeader>> header(const Hash32& block_hash) const;
+    Result<std::optional<std::vector<Transaction>>> body(const Hash32& block_hash) const;
+    Result<std::optional<BlockReceipts>> receipts(const Hash32& block_hash) const;
+    Result<std::optional<TxLocation>> find_transaction(const Hash32& tx_hash) const;
+
+    // The account (a default one if absent), storage and code after block `number`.
+    Result<state::Account> account_at(const Address& address, uint64_t number) const;
+    Result<uint256> storage_at(const Address& address, const Hash32& slot, uint64_t number) const;
+    Result<Bytes> code_at(const Address& address, uint64_t number) const;
+    // The latest committed account (a default one if absent).
+    state::Account account(const Address& address) const;
+
+    // Runs fn on the latest state and head under the read lock (calls, estimates, the pool).
+    void read_state(
+        const std::function<void(const state::WorldState&, const BlockHeader&)>& fn) const;
+
+    // Logs of committed blocks matching filter, at most max_results of them (more is an error
+    // telling the caller to narrow the range). REQUIRES: filter.from <= filter.to.
+    Result<std::vector<LogEntry>> logs(const LogFilter& filter, size_t max_results) const;
+
+    // Executes txs on top of the head (leaving out invalid ones), and commits the block in one
+    // atomic write with the write-ahead log synced before returning. The block's timestamp is
+    // `timestamp`, or the parent's if that is later.
+    Result<CommittedBlock> commit_block(const std::vector<BlockTx>& txs, uint64_t timestamp,
+                                        const Address& proposer);
+
+    // Replays every block from genesis on a fresh state and checks that each stored header's state
+    // root, receipts root, transactions root, gas used and bloom, and the stored receipts, come out
+    // the same, and that the final state equals the stored one.
+    Status verify() const;
+
+  private:
+    Chain() = default;
+    BlockEnv env_for(const BlockHeader& parent, uint64_t timestamp, const Address& proposer) const;
+    Result<std::optional<BlockHeader>> read_header(const Hash32& block_hash) const;
+
+    mutable std::shared_mutex mu_;
+    std::unique_ptr<storage::KvStore> store_;
+    ChainConfig config_;
+    state::WorldState state_;
+    BlockHeader head_;
+    Hash32 head_hash_;
+    Hash32 genesis_hash_;
+};
+
+// The genesis block of config, and the state diff that funds its accounts.
+std::pair<BlockHeader, state::StateDiff> make_genesis(const ChainConfig& config);
+
+}  // namespace hc::chain
