@@ -3,7 +3,7 @@
 .PHONY: deps build run test test-asan bench fuzz format format-check clean
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509
+FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc
 
 deps:
 	@scripts/install-deps.sh
@@ -16,6 +16,12 @@ run: build
 	./build/release/honeycomb --help
 
 test: build
+	@lock=tests/e2e/package-lock.json; stamp=tests/e2e/node_modules/.package-lock.json; \
+	if [ ! -f $$stamp ] || [ $$lock -nt $$stamp ]; then \
+	  command -v npm >/dev/null || { echo "make test: npm (Node.js >= 18) is needed for the e2e test: install nodejs and npm" >&2; exit 1; }; \
+	  echo "npm ci --prefix tests/e2e --no-audit --no-fund"; \
+	  npm ci --prefix tests/e2e --no-audit --no-fund || exit 1; \
+	fi
 	ctest --preset release
 
 test-asan: deps

@@ -1,5 +1,9 @@
 #include "common/bytes.h"
 
+#include <random>
+
+#include "common/fixed_bytes.h"
+
 namespace hc {
 
 int hex_digit(char c) noexcept {
@@ -36,5 +40,17 @@ Result<Bytes> from_hex(std::string_view hex) {
     }
     return out;
 }
+
+namespace detail {
+
+uint64_t hash_seed() noexcept {
+    static const uint64_t seed = [] {
+        std::random_device rd;
+        return (uint64_t(rd()) << 32) ^ rd();
+    }();
+    return seed;
+}
+
+}  // namespace detail
 
 }  // namespace hc

@@ -53,13 +53,36 @@ using Hash32 = FixedBytes<32>;
 
 }  // namespace hc
 
+namespace hc::detail {
+// Per-process random seed for hashing fixed-size byte strings in hash tables.
+uint64_t hash_seed() noexcept;
+inline uint64_t mix64(uint64_t x) noexcept {  // the splitmix64 finaliser
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+}  // namespace hc::detail
+
+// Every byte counts, under a per-process random seed: addresses are often chosen by users (any
+// transfer creates its recipient), so a hash of only the leading bytes would let anyone fill a
+// table with colliding keys.
 template <size_t N>
 struct std::hash<hc::FixedBytes<N>> {
     size_t operator()(const hc::FixedBytes<N>& v) const noexcept {
-        // Inputs are hashes or addresses: their leading bytes are already uniformly spread.
-        size_t h;
-        static_assert(N >= sizeof(h));
-        std::memcpy(&h, v.data(), sizeof(h));
-        return h;
+        uint64_t h = hc::detail::hash_seed() ^ N;
+        size_t i = 0;
+        for (; i + 8 <= N; i += 8) {
+            uint64_t w;
+            std::memcpy(&w, v.data() + i, 8);
+            h = hc::detail::mix64(h ^ w);
+        }
+        if (i < N) {
+            uint64_t w = 0;
+            std::memcpy(&w, v.data() + i, N - i);
+            h = hc::detail::mix64(h ^ w);
+        }
+        return static_cast<size_t>(h);
     }
 };

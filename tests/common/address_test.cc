@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/keccak.h"
 
 namespace hc {
@@ -57,6 +59,31 @@ TEST(Keccak, EmptyConstants) {
               "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
     EXPECT_EQ(kEmptyTrieRoot.hex(),
               "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+}
+
+}  // namespace
+}  // namespace hc
+
+namespace hc {
+namespace {
+
+// Addresses that share their leading bytes (as user-chosen recipients can) must still spread
+// over a hash table: every byte feeds the hash.
+TEST(FixedBytesHash, UsesEveryByte) {
+    std::set<size_t> hashes;
+    for (uint32_t i = 0; i < 10000; ++i) {
+        Address a;
+        a.bytes[16] = uint8_t(i >> 24);
+        a.bytes[17] = uint8_t(i >> 16);
+        a.bytes[18] = uint8_t(i >> 8);
+        a.bytes[19] = uint8_t(i);
+        hashes.insert(std::hash<Address>{}(a));
+    }
+    EXPECT_EQ(hashes.size(), 10000u);
+    Hash32 h;
+    Hash32 g;
+    g.bytes[31] = 1;
+    EXPECT_NE(std::hash<Hash32>{}(h), std::hash<Hash32>{}(g));
 }
 
 }  // namespace

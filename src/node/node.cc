@@ -1,0 +1,159 @@
+#include "node/node.h"
+
+#include <cstdio>
+
+#include "state/overlay.h"
+#include "storage/memory_store.h"
+#include "storage/rocks_store.h"
+
+namespace hc::node {
+
+namespace {
+
+// The pool's view of the latest committed state.
+class ChainAccounts final : public txpool::AccountReader {
+  public:
+    explicit ChainAccounts(const chain::Chain& chain) : chain_(chain) {}
+    txpool::AccountState account(const Address& address) const override {
+        state::Account a = chain_.account(address);
+        return {a.nonce, a.balance};
+    }
+
+  private:
+    const chain::Chain& chain_;
+};
+
+uint64_t unix_seconds() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
+    std::unique_ptr<Node> node(new Node());
+    std::unique_ptr<storage::KvStore> store;
+    if (config.data_dir.empty()) {
+        store = std::make_unique<storage::MemoryStore>();
+    } else {
+        HC_ASSIGN_OR_RETURN(auto rocks, storage::RocksStore::open(config.data_dir / "chain"));
+        store = std::move(rocks);
+    }
+    config.pool.chain_id = config.chain.chain_id;
+    config.pool.block_gas_limit = config.chain.gas_limit;
+    config.pool.base_fee = config.chain.base_fee;
+    if (config.pool.min_gas_price < config.chain.base_fee)
+        config.pool.min_gas_price = config.chain.base_fee;
+    HC_ASSIGN_OR_RETURN(node->chain_, chain::Chain::open(std::move(store), config.chain));
+    node->config_ = std::move(config);
+    node->accounts_ = std::make_unique<ChainAccounts>(*node->chain_);
+    node->pool_ = std::make_unique<txpool::TxPool>(node->config_.pool, *node->accounts_);
+    Node* self = node.get();
+    node->pool_->set_listener([self](const Hash32& hash) {
+        for (const auto& listener : self->pending_listeners_)
+            listener(hash);
+        {
+            std::lock_guard lock(self->mu_);
+            self->work_ = true;
+        }
+        self->wake_.notify_one();
+    });
+    return node;
+}
+
+Node::~Node() {
+    stop();
+}
+
+Result<Hash32> Node::submit_raw_transaction(BytesView raw) {
+    // Refuse code execution before the pool spends a slot on it. Anything that does not decode
+    // goes to the pool, whose error wording clients expect.
+    if (raw.size() <= kMaxTransactionSize) {
+        if (auto tx = decode_transaction(raw)) {
+            Status runnable;
+            chain_->read_state([&](const state::WorldState& ws, const BlockHeader&) {
+                state::StateOverlay view(ws);
+                runnable = chain::check_no_code_needed(view, *tx);
+            });
+            HC_TRY(runnable);
+        }
+    }
+    return pool_->add(raw);
+}
+
+void Node::on_pending_transaction(std::function<void(const Hash32&)> listener) {
+    pending_listeners_.push_back(std::move(listener));
+}
+
+void Node::on_block(std::function<void(const chain::CommittedBlock&)> listener) {
+    block_listeners_.push_back(std::move(listener));
+}
+
+Result<chain::CommittedBlock> Node::seal(bool allow_empty) {
+    std::vector<txpool::PooledTx> pending =
+        pool_->pending_block(config_.chain.gas_limit, config_.seal.max_block_txs);
+    if (pending.empty() && !allow_empty) return make_error(Errc::not_found, "nothing to seal");
+    std::vector<chain::BlockTx> txs;
+    txs.reserve(pending.size());
+    for (auto& p : pending)
+        txs.push_back({std::move(p.tx), p.hash, p.sender});
+    HC_ASSIGN_OR_RETURN(chain::CommittedBlock block,
+                        chain_->commit_block(txs, unix_seconds(), config_.seal.proposer));
+    pool_->on_block_committed();
+    for (const auto& listener : block_listeners_)
+        listener(block);
+    return block;
+}
+
+Result<chain::CommittedBlock> Node::seal_now() {
+    return seal(true);
+}
+
+void Node::start() {
+    std::lock_guard lock(mu_);
+    if (sealer_.joinable()) return;
+    stopping_ = false;
+    sealer_ = std::thread([this] { seal_loop(); });
+}
+
+void Node::stop() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (sealer_.joinable()) sealer_.join();
+}
+
+void Node::seal_loop() {
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point last_block = Clock::now();
+    const auto interval = config_.seal.max_interval;
+    for (;;) {
+        bool heartbeat = false;
+        {
+            std::unique_lock lock(mu_);
+            auto ready = [&] { return stopping_ || work_ || pool_->pending_count() > 0; };
+            if (interval.count() > 0)
+                heartbeat = !wake_.wait_until(lock, last_block + interval, ready);
+            else
+                wake_.wait(lock, ready);
+            if (stopping_) return;
+            work_ = false;
+        }
+        auto block = seal(heartbeat);
+        if (block) {
+            last_block = Clock::now();
+        } else if (block.error().code != Errc::not_found) {
+            // A failed write leaves the chain at its previous head; retrying is all a single node
+            // can do, and the operator must see why.
+            std::fprintf(stderr, "honeycomb: sealing failed: %s\n",
+                         block.error().to_string().c_str());
+            std::unique_lock lock(mu_);
+            wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+        }
+    }
+}
+
+}  // namespace hc::node

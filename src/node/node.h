@@ -1,0 +1,84 @@
+// One node of the chain: the ledger, the transaction pool, and the sealing loop that turns pending
+// transactions into blocks. Until consensus exists this node seals alone (`honeycomb dev`).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "chain/chain.h"
+#include "txpool/txpool.h"
+
+namespace hc::node {
+
+struct SealConfig {
+    // A block is sealed as soon as transactions are pending; without any, an empty block is sealed
+    // after this long so the head (and its timestamp) keeps moving. Zero: only seal for
+    // transactions.
+    std::chrono::milliseconds max_interval{5000};
+    size_t max_block_txs = 5000;  // besides the block gas limit
+    Address proposer;             // receives the fees of the blocks this node seals
+};
+
+struct NodeConfig {
+    std::filesystem::path data_dir;  // empty: keep everything in memory (tests)
+    chain::ChainConfig chain;
+    txpool::Config pool;  // chain id, gas limit and base fee are taken from `chain`
+    SealConfig seal;
+};
+
+class Node {
+  public:
+    // Opens (or creates) the chain in config.data_dir. Does not start sealing.
+    static Result<std::unique_ptr<Node>> open(NodeConfig config);
+    ~Node();
+
+    chain::Chain& chain() noexcept { return *chain_; }
+    const chain::Chain& chain() const noexcept { return *chain_; }
+    txpool::TxPool& pool() noexcept { return *pool_; }
+    const NodeConfig& config() const noexcept { return config_; }
+
+    // Admits a signed transaction (the eth_sendRawTransaction path): the pool's checks, and until
+    // the EVM exists, a clear refusal of anything that would run code.
+    Result<Hash32> submit_raw_transaction(BytesView raw);
+
+    // Called on the sealing thread after each block is committed, in registration order.
+    // REQUIRES: registered before start().
+    void on_block(std::function<void(const chain::CommittedBlock&)> listener);
+
+    // Called with the hash of each newly admitted transaction, on the admitting thread.
+    // REQUIRES: registered before transactions are submitted.
+    void on_pending_transaction(std::function<void(const Hash32&)> listener);
+
+    // Starts the sealing thread; stop() (also run by the destructor) finishes the block being
+    // sealed and joins it.
+    void start();
+    void stop();
+
+    // Seals one block from what is pending now (an empty one if nothing is), on the caller's
+    // thread. For tests and tools; REQUIRES: the sealing thread is not running.
+    Result<chain::CommittedBlock> seal_now();
+
+  private:
+    Node() = default;
+    void seal_loop();
+    Result<chain::CommittedBlock> seal(bool allow_empty);
+
+    NodeConfig config_;
+    std::unique_ptr<chain::Chain> chain_;
+    std::unique_ptr<txpool::AccountReader> accounts_;
+    std::unique_ptr<txpool::TxPool> pool_;
+    std::vector<std::function<void(const chain::CommittedBlock&)>> block_listeners_;
+    std::vector<std::function<void(const Hash32&)>> pending_listeners_;
+
+    std::mutex mu_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    bool work_ = false;
+    std::thread sealer_;
+};
+
+}  // namespace hc::node

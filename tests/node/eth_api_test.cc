@@ -1,0 +1,329 @@
+#include "node/eth_api.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/secp256k1.h"
+#include "node/dev_accounts.h"
+
+namespace hc::node {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint64_t kChainId = 1337;
+
+Hash32 dev_key(size_t i) {
+    return *Hash32::from_hex(kDevAccounts[i].private_key);
+}
+Address dev_address(size_t i) {
+    return *parse_address(kDevAccounts[i].address);
+}
+
+// An in-memory node with the dev accounts funded and the API on a dispatcher.
+class EthApiTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        NodeConfig config;
+        config.chain.chain_id = kChainId;
+        config.chain.base_fee = uint256(1'000'000'000);
+        for (size_t i = 0; i < kDevAccounts.size(); ++i)
+            config.chain.alloc.push_back({dev_address(i), uint256(1'000'000'000'000'000'000ull)});
+        config.seal.proposer.bytes[0] = 0xcb;
+        auto n = Node::open(config);
+        ASSERT_TRUE(n) << n.error().to_string();
+        node_ = std::move(*n);
+        api_ = std::make_unique<EthApi>(*node_, EthApiConfig{});
+        api_->register_methods(dispatcher_);
+    }
+
+    // One call; returns the whole response object.
+    json call(const std::string& method, json params, rpc::Session* session = nullptr) {
+        json req = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
+        std::string out = dispatcher_.handle(req.dump(), session ? *session : http_);
+        return json::parse(out);
+    }
+    json result(const std::string& method, json params) {
+        json r = call(method, params);
+        EXPECT_TRUE(r.contains("result")) << method << ": " << r.dump();
+        return r.value("result", json());
+    }
+
+    std::string raw_transfer(size_t from, const Address& to, uint64_t nonce, uint256 value,
+                             uint64_t gas = 21000) {
+        Transaction tx;
+        tx.type = TxType::dynamic_fee;
+        tx.chain_id = kChainId;
+        tx.nonce = nonce;
+        tx.gas_limit = gas;
+        tx.to = to;
+        tx.value = value;
+        tx.max_fee_per_gas = uint256(2'000'000'000);
+        EXPECT_TRUE(sign_transaction(tx, dev_key(from)));
+        return to_hex(encode_transaction(tx));
+    }
+
+    std::unique_ptr<Node> node_;
+    std::unique_ptr<EthApi> api_;
+    rpc::Dispatcher dispatcher_;
+    rpc::LocalSession http_{false};
+};
+
+TEST_F(EthApiTest, ChainIdentityAndStaticAnswers) {
+    EXPECT_EQ(result("eth_chainId", json::array()), "0x539");
+    EXPECT_EQ(result("net_version", json::array()), "1337");
+    EXPECT_EQ(result("eth_blockNumber", json::array()), "0x0");
+    EXPECT_EQ(result("eth_syncing", json::array()), false);
+    EXPECT_EQ(result("eth_accounts", json::array()), json::array());
+    EXPECT_EQ(result("net_listening", json::array()), true);
+    EXPECT_EQ(result("net_peerCount", json::array()), "0x0");
+    EXPECT_EQ(result("eth_gasPrice", json::array()), "0x3b9aca00");
+    EXPECT_EQ(result("eth_maxPriorityFeePerGas", json::array()), "0x0");
+    EXPECT_EQ(result("web3_sha3", {"0x"}),
+              "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+    EXPECT_EQ(result("web3_clientVersion", json::array()), "honeycomb");
+}
+
+TEST_F(EthApiTest, TransferFlowsThroughPoolBlockAndQueries) {
+    Address to;
+    to.bytes[0] = 0x42;
+    json sent = call("eth_sendRawTransaction", {raw_transfer(0, to, 0, uint256(1000))});
+    ASSERT_TRUE(sent.contains("result")) << sent.dump();
+    const std::string hash = sent["result"];
+
+    // Pending: visible by hash without a block, and in the pending nonce only.
+    json pending = result("eth_getTransactionByHash", {hash});
+    EXPECT_TRUE(pending["blockHash"].is_null());
+    EXPECT_EQ(pending["from"], kDevAccounts[0].address);
+    EXPECT_EQ(result("eth_getTransactionCount", {kDevAccounts[0].address, "pending"}), "0x1");
+    EXPECT_EQ(result("eth_getTransactionCount", {kDevAccounts[0].address, "latest"}), "0x0");
+    EXPECT_TRUE(result("eth_getTransactionReceipt", {hash}).is_null());
+
+    auto block = node_->seal_now();
+    ASSERT_TRUE(block) << block.error().to_string();
+    ASSERT_EQ(block->block.transactions.size(), 1u);
+
+    json receipt = result("eth_getTransactionReceipt", {hash});
+    EXPECT_EQ(receipt["status"], "0x1");
+    EXPECT_EQ(receipt["gasUsed"], "0x5208");
+    EXPECT_EQ(receipt["cumulativeGasUsed"], "0x5208");
+    EXPECT_EQ(receipt["effectiveGasPrice"], "0x3b9aca00");
+    EXPECT_EQ(receipt["blockNumber"], "0x1");
+    EXPECT_EQ(receipt["blockHash"], block->hash.hex());
+    EXPECT_EQ(receipt["from"], kDevAccounts[0].address);
+    EXPECT_EQ(receipt["to"], to_checksum_address(to));
+    EXPECT_TRUE(receipt["contractAddress"].is_null());
+    EXPECT_EQ(receipt["type"], "0x2");
+
+    json mined = result("eth_getTransactionByHash", {hash});
+    EXPECT_EQ(mined["blockNumber"], "0x1");
+    EXPECT_EQ(mined["transactionIndex"], "0x0");
+    EXPECT_EQ(mined["gasPrice"], "0x3b9aca00");  // effective price once mined
+
+    EXPECT_EQ(result("eth_getBalance", {to_checksum_address(to), "latest"}), "0x3e8");
+    EXPECT_EQ(result("eth_getBalance", {to_checksum_address(to), "0x0"}), "0x0");
+    EXPECT_EQ(result("eth_getBalance", {to_checksum_address(to), "earliest"}), "0x0");
+    EXPECT_EQ(result("eth_getBalance", {to_checksum_address(to), "safe"}), "0x3e8");
+    EXPECT_EQ(result("eth_getBalance", {to_checksum_address(to), "finalized"}), "0x3e8");
+    EXPECT_EQ(
+        result("eth_getBalance", {to_checksum_address(to), {{"blockHash", block->hash.hex()}}}),
+        "0x3e8");
+    EXPECT_EQ(result("eth_getTransactionCount", {kDevAccounts[0].address, "latest"}), "0x1");
+
+    json by_number = result("eth_getBlockByNumber", {"latest", false});
+    EXPECT_EQ(by_number["hash"], block->hash.hex());
+    EXPECT_EQ(by_number["transactions"], json::array({hash}));
+    EXPECT_EQ(by_number["miner"], to_checksum_address(node_->config().seal.proposer));
+    json full = result("eth_getBlockByHash", {block->hash.hex(), true});
+    ASSERT_EQ(full["transactions"].size(), 1u);
+    EXPECT_EQ(full["transactions"][0]["hash"], hash);
+    EXPECT_EQ(full["parentHash"], node_->chain().genesis_hash().hex());
+    EXPECT_EQ(result("eth_getBlockTransactionCountByNumber", {"0x1"}), "0x1");
+    EXPECT_EQ(result("eth_getBlockTransactionCountByHash", {block->hash.hex()}), "0x1");
+    EXPECT_EQ(result("eth_getTransactionByBlockNumberAndIndex", {"0x1", "0x0"})["hash"], hash);
+    EXPECT_TRUE(result("eth_getBlockByNumber", {"0x9", false}).is_null());
+    EXPECT_TRUE(result("eth_getTransactionByHash", {Hash32{}.hex()}).is_null());
+}
+
+TEST_F(EthApiTest, RejectionsCarryEthereumWordingAndCodes) {
+    Address to;
+    to.bytes[0] = 1;
+    ASSERT_TRUE(
+        call("eth_sendRawTransaction", {raw_transfer(1, to, 0, uint256(1))}).contains("result"));
+    json dup = call("eth_sendRawTransaction", {raw_transfer(1, to, 0, uint256(1))});
+    EXPECT_EQ(dup["error"]["code"], rpc::kTransactionRejected);
+    EXPECT_EQ(dup["error"]["message"], "already known");
+
+    json poor = call("eth_sendRawTransaction",
+                     {raw_transfer(2, to, 0, uint256(1'000'000'000'000'000'000ull))});
+    EXPECT_EQ(poor["error"]["code"], rpc::kTransactionRejected);
+    EXPECT_EQ(poor["error"]["message"].get<std::string>().rfind(
+                  "insufficient funds for gas * price + value", 0),
+              0u);
+
+    json garbage = call("eth_sendRawTransaction", {"0x1234"});
+    EXPECT_EQ(garbage["error"]["code"], rpc::kTransactionRejected);
+    EXPECT_EQ(
+        garbage["error"]["message"].get<std::string>().rfind("transaction type not supported", 0),
+        0u);
+
+    // Contract creation: a clear refusal naming the missing EVM.
+    Transaction create;
+    create.type = TxType::dynamic_fee;
+    create.chain_id = kChainId;
+    create.gas_limit = 100000;
+    create.max_fee_per_gas = uint256(2'000'000'000);
+    create.data = {0x60, 0x00};
+    ASSERT_TRUE(sign_transaction(create, dev_key(3)));
+    json refused = call("eth_sendRawTransaction", {to_hex(encode_transaction(create))});
+    EXPECT_EQ(refused["error"]["code"], rpc::kTransactionRejected);
+    EXPECT_NE(refused["error"]["message"].get<std::string>().find("no EVM"), std::string::npos);
+
+    json wrong_type = call("eth_getBalance", {42, "latest"});
+    EXPECT_EQ(wrong_type["error"]["code"], rpc::kInvalidParams);
+    json missing = call("eth_getBalance", json::array());
+    EXPECT_EQ(missing["error"]["code"], rpc::kInvalidParams);
+    json future = call("eth_getBalance", {kDevAccounts[0].address, "0x99"});
+    EXPECT_EQ(future["error"]["code"], rpc::kResourceNotFound);
+    json bad_tag = call("eth_getBalance", {kDevAccounts[0].address, "newest"});
+    EXPECT_EQ(bad_tag["error"]["code"], rpc::kInvalidParams);
+    json no_keys = call("eth_sendTransaction", {{{"from", kDevAccounts[0].address}}});
+    EXPECT_EQ(no_keys["error"]["code"], rpc::kMethodNotSupported);
+}
+
+TEST_F(EthApiTest, CallAndEstimateFollowTransferRules) {
+    Address fresh;
+    fresh.bytes[19] = 0x77;
+    json transfer = {
+        {"from", kDevAccounts[0].address}, {"to", to_checksum_address(fresh)}, {"value", "0x1"}};
+    EXPECT_EQ(result("eth_estimateGas", {transfer}), "0x5208");
+    EXPECT_EQ(result("eth_call", {transfer, "latest"}), "0x");
+    json with_data = transfer;
+    with_data["data"] = "0x0001";
+    EXPECT_EQ(result("eth_estimateGas", {with_data}), uint256(21000 + 4 + 16).to_hex());
+
+    json broke = {
+        {"from", to_checksum_address(fresh)}, {"to", kDevAccounts[0].address}, {"value", "0x1"}};
+    json e = call("eth_estimateGas", {broke});
+    ASSERT_TRUE(e.contains("error"));
+    EXPECT_EQ(e["error"]["code"], rpc::kInvalidInput);
+    EXPECT_NE(e["error"]["message"].get<std::string>().find("insufficient funds"),
+              std::string::npos);
+
+    json deploy = {{"from", kDevAccounts[0].address}, {"data", "0x6000"}};
+    json d = call("eth_estimateGas", {deploy});
+    ASSERT_TRUE(d.contains("error"));
+    EXPECT_NE(d["error"]["message"].get<std::string>().find("no EVM"), std::string::npos);
+}
+
+TEST_F(EthApiTest, FiltersReportChangesSinceTheLastPoll) {
+    std::string blocks = result("eth_newBlockFilter", json::array());
+    std::string pending = result("eth_newPendingTransactionFilter", json::array());
+    std::string logs = result("eth_newFilter", {json::object()});
+    EXPECT_EQ(result("eth_getFilterChanges", {blocks}), json::array());
+
+    Address to;
+    to.bytes[0] = 9;
+    std::string hash = result("eth_sendRawTransaction", {raw_transfer(0, to, 0, uint256(5))});
+    EXPECT_EQ(result("eth_getFilterChanges", {pending}), json::array({hash}));
+    EXPECT_EQ(result("eth_getFilterChanges", {pending}), json::array());
+    auto b1 = node_->seal_now();
+    auto b2 = node_->seal_now();
+    ASSERT_TRUE(b1 && b2);
+    EXPECT_EQ(result("eth_getFilterChanges", {blocks}),
+              json::array({b1->hash.hex(), b2->hash.hex()}));
+    EXPECT_EQ(result("eth_getFilterChanges", {blocks}), json::array());
+    // Transfers emit no logs.
+    EXPECT_EQ(result("eth_getFilterChanges", {logs}), json::array());
+    EXPECT_EQ(result("eth_getFilterLogs", {logs}), json::array());
+    EXPECT_EQ(result("eth_getLogs", {{{"fromBlock", "earliest"}, {"toBlock", "latest"}}}),
+              json::array());
+
+    EXPECT_EQ(result("eth_uninstallFilter", {blocks}), true);
+    EXPECT_EQ(result("eth_uninstallFilter", {blocks}), false);
+    json gone = call("eth_getFilterChanges", {blocks});
+    EXPECT_EQ(gone["error"]["message"], "filter not found");
+
+    json inverted = call("eth_getLogs", {{{"fromBlock", "0x2"}, {"toBlock", "0x1"}}});
+    EXPECT_EQ(inverted["error"]["code"], rpc::kInvalidParams);
+    json bad_topic = call("eth_getLogs", {{{"topics", {"0x12"}}}});
+    EXPECT_EQ(bad_topic["error"]["code"], rpc::kInvalidParams);
+}
+
+TEST_F(EthApiTest, FilterCountIsLimited) {
+    EthApiConfig small;
+    small.max_filters = 2;
+    EthApi api(*node_, small);
+    rpc::Dispatcher d;
+    api.register_methods(d);
+    json req = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "eth_newBlockFilter"}};
+    for (int i = 0; i < 2; ++i)
+        EXPECT_TRUE(json::parse(d.handle(req.dump(), http_)).contains("result"));
+    json over = json::parse(d.handle(req.dump(), http_));
+    EXPECT_EQ(over["error"]["code"], rpc::kLimitExceeded);
+}
+
+TEST_F(EthApiTest, SubscriptionsPushOverWebSocketAndEndWithTheConnection) {
+    rpc::LocalSession ws(true, 2);
+    json over_http = call("eth_subscribe", {"newHeads"});
+    EXPECT_EQ(over_http["error"]["code"], rpc::kMethodNotSupported);
+
+    std::string heads = call("eth_subscribe", {"newHeads"}, &ws)["result"];
+    std::string txs = call("eth_subscribe", {"newPendingTransactions"}, &ws)["result"];
+    json third = call("eth_subscribe", {"logs", json::object()}, &ws);
+    EXPECT_EQ(third["error"]["code"], rpc::kLimitExceeded);
+    json unknown = call("eth_subscribe", {"syncing"}, &ws);
+    EXPECT_EQ(unknown["error"]["code"], rpc::kInvalidParams);
+
+    Address to;
+    to.bytes[0] = 3;
+    std::string hash = result("eth_sendRawTransaction", {raw_transfer(0, to, 0, uint256(5))});
+    auto block = node_->seal_now();
+    ASSERT_TRUE(block);
+    auto sent = ws.sent();
+    ASSERT_EQ(sent.size(), 2u);
+    json pending_note = json::parse(sent[0]);
+    EXPECT_EQ(pending_note["method"], "eth_subscription");
+    EXPECT_EQ(pending_note["params"]["subscription"], txs);
+    EXPECT_EQ(pending_note["params"]["result"], hash);
+    json head_note = json::parse(sent[1]);
+    EXPECT_EQ(head_note["params"]["subscription"], heads);
+    EXPECT_EQ(head_note["params"]["result"]["hash"], block->hash.hex());
+    EXPECT_EQ(head_note["params"]["result"]["number"], "0x1");
+
+    EXPECT_EQ(call("eth_unsubscribe", {txs}, &ws)["result"], true);
+    EXPECT_EQ(call("eth_unsubscribe", {txs}, &ws)["result"], false);
+    // Another connection cannot cancel it.
+    rpc::LocalSession other(true);
+    EXPECT_EQ(call("eth_unsubscribe", {heads}, &other)["result"], false);
+
+    ws.close();
+    ASSERT_TRUE(node_->seal_now());
+    EXPECT_EQ(ws.sent().size(), 2u);  // nothing more after the connection closed
+}
+
+TEST_F(EthApiTest, FeeHistoryCoversTheRequestedBlocks) {
+    Address to;
+    to.bytes[0] = 5;
+    ASSERT_TRUE(
+        call("eth_sendRawTransaction", {raw_transfer(0, to, 0, uint256(1))}).contains("result"));
+    ASSERT_TRUE(node_->seal_now());
+    json h = result("eth_feeHistory", {"0x4", "latest", {25, 75}});
+    EXPECT_EQ(h["oldestBlock"], "0x0");  // only two blocks exist
+    EXPECT_EQ(h["baseFeePerGas"].size(), 3u);
+    EXPECT_EQ(h["gasUsedRatio"].size(), 2u);
+    EXPECT_EQ(h["gasUsedRatio"][1].get<double>(), 21000.0 / 30'000'000);
+    ASSERT_EQ(h["reward"].size(), 2u);
+    // Block 1's one transaction tipped min(2 gwei - 1 gwei, 0) = 0.
+    EXPECT_EQ(h["reward"][1], json::array({"0x0", "0x0"}));
+    json bad = call("eth_feeHistory", {"0x1", "latest", {80, 20}});
+    EXPECT_EQ(bad["error"]["code"], rpc::kInvalidParams);
+}
+
+TEST_F(EthApiTest, StorageAndCodeOfPlainAccountsAreEmpty) {
+    EXPECT_EQ(result("eth_getCode", {kDevAccounts[0].address, "latest"}), "0x");
+    EXPECT_EQ(result("eth_getStorageAt", {kDevAccounts[0].address, "0x0", "latest"}),
+              "0x0000000000000000000000000000000000000000000000000000000000000000");
+}
+
+}  // namespace
+}  // namespace hc::node

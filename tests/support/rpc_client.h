@@ -1,0 +1,182 @@
+// Driving a running node from outside, for integration tests and load generators: a small
+// synchronous JSON-RPC client over HTTP/1.1 keep-alive, and a child-process wrapper that starts,
+// kills and restarts `honeycomb dev`.
+//
+// These are test tools: they talk to a node on this machine and favour plain, blocking code over
+// throughput. Neither class is thread-safe; give each thread its own RpcClient.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace hc::testing {
+
+// ---- JSON-RPC client ----
+
+// How a failed call reads (Error::code):
+//   Errc::io                the request may not have reached the node, or its answer was lost:
+//                           connect, send or receive failed or timed out, or the HTTP reply was
+//                           not JSON-RPC. The connection is closed; the next call reconnects.
+//   Errc::invalid_argument  the node answered with a JSON-RPC error; message is
+//                           "JSON-RPC error <code>: <message>" (see rpc_error_code).
+//   Errc::decode            the node answered, but not with a well-formed JSON-RPC response.
+bool is_transport_error(const Error& error);
+// The JSON-RPC error code of an error the node answered with; nullopt for any other error.
+std::optional<int> rpc_error_code(const Error& error);
+
+struct RpcRequest {
+    std::string method;
+    nlohmann::json params = nlohmann::json::array();
+};
+
+struct Endpoint {
+    std::string host;
+    uint16_t port = 0;
+};
+
+// "http://127.0.0.1:8545" (a trailing "/" allowed) or "127.0.0.1:8545" -> host and port.
+Result<Endpoint> parse_http_url(std::string_view url);
+
+class RpcClient {
+  public:
+    // Connects lazily, on the first call. timeout bounds each connect, send and receive.
+    explicit RpcClient(Endpoint endpoint,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    ~RpcClient();
+    RpcClient(const RpcClient&) = delete;
+    RpcClient& operator=(const RpcClient&) = delete;
+
+    // One call: the "result" member, or the error (see above).
+    Result<nlohmann::json> call(std::string_view method,
+                                nlohmann::json params = nlohmann::json::array());
+
+    // One HTTP request carrying a JSON-RPC batch. The outer error is a transport failure, or an
+    // error the node gave for the batch as a whole (too large, say); otherwise one result per
+    // request, in the order of `requests` whatever order the node answered in.
+    // REQUIRES: !requests.empty()
+    Result<std::vector<Result<nlohmann::json>>> batch(const std::vector<RpcRequest>& requests);
+
+    // call(), retried on transport failures (reconnecting each time, pausing `pause` between
+    // tries) until it succeeds, the node answers with an error, or `patience` has passed.
+    // For a node that is restarting. A retried eth_sendRawTransaction may answer "already known".
+    Result<nlohmann::json> call_retrying(
+        std::string_view method, nlohmann::json params, std::chrono::milliseconds patience,
+        std::chrono::milliseconds pause = std::chrono::milliseconds(20));
+
+    // Opens the connection now; calls do this themselves when needed.
+    Status connect();
+    void disconnect();
+    bool connected() const;
+    const Endpoint& endpoint() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// JSON-RPC quantities ("0x1a") as integers. Fail on anything else, saying what was found.
+Result<uint64_t> quantity_u64(const nlohmann::json& value);
+
+// ---- Child processes ----
+
+// The bound port of a socket opened on host with port 0 and closed again: free a moment ago.
+// Prefer letting the server pick (port 0) and reading its port back where it can say it.
+Result<uint16_t> find_free_port(const std::string& host = "127.0.0.1");
+
+// A program run as a child process with stdout and stderr appended to a log file. The destructor
+// kills (SIGKILL) and reaps a child that is still running.
+class ChildProcess {
+  public:
+    // Starts `binary args...`. File descriptors other than 0, 1 and 2 are not inherited.
+    static Result<std::unique_ptr<ChildProcess>> spawn(const std::filesystem::path& binary,
+                                                       const std::vector<std::string>& args,
+                                                       const std::filesystem::path& log_path);
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    pid_t pid() const { return pid_; }
+    // Sends a signal (no-op once the child has been reaped).
+    Status signal(int sig);
+    // The exit status once the child has exited, without blocking: the exit code (>= 0), or
+    // minus the number of the signal that ended it. nullopt while it runs.
+    std::optional<int> poll();
+    // Waits up to timeout for the child to exit; same status encoding as poll(). Errc::io on
+    // timeout (the child keeps running).
+    Result<int> wait(std::chrono::milliseconds timeout);
+
+  private:
+    ChildProcess(pid_t pid) : pid_(pid) {}
+    pid_t pid_;
+    std::optional<int> status_;
+};
+
+// "exit code 3", "killed by signal 9 (Killed)": a status from ChildProcess::poll or wait.
+std::string describe_exit(int status);
+
+// The last max_bytes of a file (all of it if shorter); empty if it cannot be read.
+std::string read_file_tail(const std::filesystem::path& path, size_t max_bytes = 4096);
+
+// The honeycomb binary to test: $HONEYCOMB_BIN when set, else `fallback` (the build's own).
+std::filesystem::path honeycomb_binary(const std::filesystem::path& fallback);
+
+struct DevNodeConfig {
+    std::filesystem::path binary;
+    std::filesystem::path data_dir;
+    std::filesystem::path log_path;  // appended to across restarts
+    std::string host = "127.0.0.1";
+    uint16_t port = 0;  // 0: the node picks one on its first start and keeps it on restarts
+    // More `honeycomb dev` options, e.g. {"--block-interval-ms", "200"}. --data-dir, --rpc-addr
+    // and --quiet are added here.
+    std::vector<std::string> extra_args;
+    std::chrono::milliseconds ready_timeout = std::chrono::seconds(60);
+};
+
+// `honeycomb dev` as a child process that can be killed and restarted on the same data directory
+// and port.
+class DevNode {
+  public:
+    // Starts the node and waits until it prints that JSON-RPC is listening. Fails (with the end of
+    // its log) if it exits first or does not get there within ready_timeout.
+    static Result<std::unique_ptr<DevNode>> start(DevNodeConfig config);
+    ~DevNode();  // SIGKILL if still running
+
+    // Starts it again after kill() or stop(), with the same arguments and port.
+    // REQUIRES: !running()
+    Status restart();
+    // SIGKILL, then reap. The data directory is left as the crash left it.
+    Status kill();
+    // SIGTERM, then waits for the exit; returns its status (see ChildProcess::poll).
+    Result<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    bool running();
+
+    Endpoint endpoint() const { return {config_.host, port_}; }
+    std::string url() const;
+    uint16_t port() const { return port_; }
+    const DevNodeConfig& config() const { return config_; }
+    pid_t pid() const;
+    // The end of the node's log, for failure messages.
+    std::string log_tail(size_t max_bytes = 4096) const;
+
+  private:
+    explicit DevNode(DevNodeConfig config) : config_(std::move(config)), port_(config_.port) {}
+    Status launch();
+
+    DevNodeConfig config_;
+    uint16_t port_;
+    std::unique_ptr<ChildProcess> child_;
+};
+
+}  // namespace hc::testing
