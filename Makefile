@@ -3,7 +3,7 @@
 .PHONY: deps build run test test-asan bench fuzz format format-check clean
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc
+FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api
 
 deps:
 	@scripts/install-deps.sh
@@ -12,8 +12,10 @@ build: deps
 	cmake --preset release
 	cmake --build --preset release
 
+# A one-node development chain with a short demo; Ctrl-C stops it. Data stays in
+# ./honeycomb-data, so a second `make run` continues the same chain.
 run: build
-	./build/release/honeycomb --help
+	./build/release/honeycomb dev --demo
 
 test: build
 	@lock=tests/e2e/package-lock.json; stamp=tests/e2e/node_modules/.package-lock.json; \
@@ -31,6 +33,7 @@ test-asan: deps
 
 bench: build
 	./build/release/bench/crypto_bench --benchmark_counters_tabular=true
+	./build/release/bench/state_bench --benchmark_counters_tabular=true
 
 fuzz:
 	@scripts/install-deps.sh --fuzz

@@ -36,9 +36,8 @@ hc::rpc::Dispatcher make_dispatcher() {
     d.add("fail", [](const json& params, Session&) -> MethodResult {
         return hc::rpc::invalid_input("failed", params);
     });
-    d.add("throw", [](const json&, Session&) -> MethodResult {
-        throw std::runtime_error("thrown");
-    });
+    d.add("throw",
+          [](const json&, Session&) -> MethodResult { throw std::runtime_error("thrown"); });
     return d;
 }
 
@@ -63,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (parsed.is_discarded()) std::abort();
     if (parsed.is_array()) {
         if (parsed.empty()) std::abort();
-        for (const auto& r : parsed) check_response(r);
+        for (const auto& r : parsed)
+            check_response(r);
     } else {
         check_response(parsed);
     }

@@ -271,7 +271,8 @@ bool Dispatcher::contains(std::string_view name) const {
 // notification. raw_id, when given, is the spelling of a non-integer numeric id.
 std::string Dispatcher::handle_request(const json& request, const std::string* raw_id,
                                        Session& session) const {
-    if (!request.is_object()) return error_response("null", invalid_request("request must be a JSON object"));
+    if (!request.is_object())
+        return error_response("null", invalid_request("request must be a JSON object"));
 
     const auto id_it = request.find("id");
     const bool notification = id_it == request.end();
@@ -282,7 +283,8 @@ std::string Dispatcher::handle_request(const json& request, const std::string* r
         } else if (id_it->is_number() || id_it->is_string() || id_it->is_null()) {
             id = dump(*id_it);
         } else {
-            return error_response("null", invalid_request(R"("id" must be a number, a string or null)"));
+            return error_response("null",
+                                  invalid_request(R"("id" must be a number, a string or null)"));
         }
     }
 
@@ -307,7 +309,8 @@ std::string Dispatcher::handle_request(const json& request, const std::string* r
     const std::string& name = method->get_ref<const std::string&>();
     MethodResult result;
     if (const auto m = methods_.find(std::string_view(name)); m == methods_.end()) {
-        result = method_not_found("the method " + truncated(name) + " does not exist/is not available");
+        result =
+            method_not_found("the method " + truncated(name) + " does not exist/is not available");
     } else {
         try {
             result = m->second(*params, session);
@@ -332,17 +335,17 @@ std::string Dispatcher::handle_request(const json& request, const std::string* r
 
 std::string Dispatcher::handle_body(std::string_view body, Session& session) const {
     if (body.size() > limits_.max_body_bytes) {
-        return error_response("null", limit_exceeded("request of " + std::to_string(body.size()) +
-                                                      " bytes exceeds the limit of " +
-                                                      std::to_string(limits_.max_body_bytes) +
-                                                      " bytes"));
+        return error_response("null",
+                              limit_exceeded("request of " + std::to_string(body.size()) +
+                                             " bytes exceeds the limit of " +
+                                             std::to_string(limits_.max_body_bytes) + " bytes"));
     }
     Builder builder(limits_.max_depth);
     if (!json::sax_parse(body.data(), body.data() + body.size(), &builder)) {
         if (builder.too_deep) {
-            return error_response(
-                "null", limit_exceeded("JSON nesting exceeds the limit of " +
-                                       std::to_string(limits_.max_depth) + " levels"));
+            return error_response("null",
+                                  limit_exceeded("JSON nesting exceeds the limit of " +
+                                                 std::to_string(limits_.max_depth) + " levels"));
         }
         return error_response("null", parse_error(builder.error));
     }
@@ -359,8 +362,8 @@ std::string Dispatcher::handle_body(std::string_view body, Session& session) con
     if (root.empty()) return error_response("null", invalid_request("empty batch"));
     if (root.size() > limits_.max_batch) {
         return error_response("null", limit_exceeded("batch of " + std::to_string(root.size()) +
-                                                      " requests exceeds the limit of " +
-                                                      std::to_string(limits_.max_batch)));
+                                                     " requests exceeds the limit of " +
+                                                     std::to_string(limits_.max_batch)));
     }
     std::string out = "[";
     for (size_t i = 0; i < root.size(); ++i) {

@@ -171,8 +171,9 @@ class Dispatcher {
     // than max_depth -> one -32005 naming the limit (depth is checked as the parser reads each
     // bracket, so an arbitrarily deep input costs nothing and never recurses); unknown method ->
     // -32601. Ids are echoed: numbers with their spelling kept (1.50 stays 1.50, 1e2 stays 1e2),
-    // strings as the same string (escapes may be spelled differently). Invalid requests are answered even without an id (with id null); valid notifications
-    // never are, even when the method fails.
+    // strings as the same string (escapes may be spelled differently). Invalid requests are
+    // answered even without an id (with id null); valid notifications never are, even when the
+    // method fails.
     std::string handle(std::string_view body, Session& session) const noexcept;
 
   private:

@@ -101,8 +101,10 @@ std::string error_body(const RpcError& error) {
 // "application/json; charset=utf-8" -> true. Media types are case-insensitive.
 bool is_json_media_type(std::string_view value) {
     value = value.substr(0, value.find(';'));
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
     return iequals(value, "application/json") || iequals(value, "application/json-rpc") ||
            iequals(value, "application/jsonrequest");
 }
@@ -156,16 +158,14 @@ class WsConnection : public Session, public std::enable_shared_from_this<WsConne
 
   private:
     void read() {
-        ws_.async_read(buffer_, [self = shared_from_this()](error_code ec, size_t) {
-            self->on_read(ec);
-        });
+        ws_.async_read(buffer_,
+                       [self = shared_from_this()](error_code ec, size_t) { self->on_read(ec); });
     }
 
     void on_read(error_code ec) {
         // Over max_body_bytes, Beast has already closed with code 1009 (message too big).
         if (ec) return finish();
-        std::string_view message(static_cast<const char*>(buffer_.data().data()),
-                                 buffer_.size());
+        std::string_view message(static_cast<const char*>(buffer_.data().data()), buffer_.size());
         std::string reply = shared_.dispatcher.handle(message, *this);
         buffer_.consume(buffer_.size());
         if (!reply.empty()) enqueue(std::move(reply));
@@ -257,10 +257,9 @@ class HttpConnection : public Session, public std::enable_shared_from_this<HttpC
         parser_->body_limit(shared_.config.limits.max_body_bytes);
         cors_origin_.clear();
         stream_.expires_after(shared_.config.idle_timeout);
-        http::async_read_header(stream_, buffer_, *parser_,
-                                [self = shared_from_this()](error_code ec, size_t) {
-                                    self->on_header(ec);
-                                });
+        http::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
     }
 
     void on_header(error_code ec) {
@@ -314,9 +313,7 @@ class HttpConnection : public Session, public std::enable_shared_from_this<HttpC
     void read_body() {
         stream_.expires_after(shared_.config.request_timeout);
         http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](error_code ec, size_t) {
-                             self->on_body(ec);
-                         });
+                         [self = shared_from_this()](error_code ec, size_t) { self->on_body(ec); });
     }
 
     void on_body(error_code ec) {
@@ -328,10 +325,10 @@ class HttpConnection : public Session, public std::enable_shared_from_this<HttpC
     }
 
     void refuse_body() {
-        write(error_response(http::status::payload_too_large,
-                             limit_exceeded("request body exceeds the limit of " +
-                                            std::to_string(shared_.config.limits.max_body_bytes) +
-                                            " bytes")),
+        write(error_response(
+                  http::status::payload_too_large,
+                  limit_exceeded("request body exceeds the limit of " +
+                                 std::to_string(shared_.config.limits.max_body_bytes) + " bytes")),
               true);
     }
 
@@ -523,7 +520,8 @@ struct Server::Impl {
         if (stopped) return;
         stopped = true;
         ioc->stop();
-        for (auto& thread : threads) thread.join();
+        for (auto& thread : threads)
+            thread.join();
         threads.clear();
         {
             std::unique_lock post_lock(shared.post_mu);
@@ -562,8 +560,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config, const Dispatc
         auto address =
             net::ip::make_address(cfg.address == "localhost" ? "127.0.0.1" : cfg.address, ec);
         if (ec) {
-            return make_error(Errc::invalid_argument, "invalid RPC listen address '" +
-                                                          cfg.address +
+            return make_error(Errc::invalid_argument, "invalid RPC listen address '" + cfg.address +
                                                           "': expected an IPv4 or IPv6 address");
         }
         impl->listener = std::make_unique<Listener>(*impl->ioc, impl->shared);
@@ -572,7 +569,8 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config, const Dispatc
         impl->listener->start();
         size_t threads = std::max<size_t>(cfg.threads, 1);
         auto* raw = impl.get();
-        for (size_t i = 0; i < threads; ++i) impl->threads.emplace_back([raw] { raw->run(); });
+        for (size_t i = 0; i < threads; ++i)
+            impl->threads.emplace_back([raw] { raw->run(); });
         return std::unique_ptr<Server>(new Server(std::move(impl)));
     } catch (const std::exception& e) {
         return make_error(Errc::internal, std::string("cannot start the RPC server: ") + e.what());

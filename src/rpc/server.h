@@ -15,6 +15,8 @@
 //
 // WebSocket: upgrade (GET) on any path. Each text or binary message is dispatched and the reply
 // sent as text; Session::send pushes notifications, queued per connection and written in order.
+// A send() made by a method while it runs is delivered after that method's reply (a client thus
+// learns a subscription's id before its first notification).
 // A message over max_body_bytes closes the connection with close code 1009 (message too big).
 // An idle connection is pinged; one that stops answering is closed after idle_timeout. A client
 // that lets more than Limits::max_pending_bytes of output pile up unsent is disconnected.
@@ -40,8 +42,8 @@ namespace hc::rpc {
 
 struct ServerConfig {
     std::string address = "127.0.0.1";  // an IPv4 or IPv6 address, or "localhost"
-    uint16_t port = 8545;  // 0 picks a free port; see Server::port()
-    size_t threads = 2;    // 0 counts as 1
+    uint16_t port = 8545;               // 0 picks a free port; see Server::port()
+    size_t threads = 2;                 // 0 counts as 1
     // Transport limits: max_body_bytes, max_connections, max_subscriptions_per_connection,
     // max_pending_bytes. (Batch size and JSON depth are the Dispatcher's own Limits.)
     Limits limits;

@@ -20,9 +20,7 @@ class DispatcherTest : public ::testing::Test {
 
     void register_methods() {
         dispatcher.add("echo", [](const json& params, Session&) -> MethodResult { return params; });
-        dispatcher.add("count", [this](const json&, Session&) -> MethodResult {
-            return ++calls;
-        });
+        dispatcher.add("count", [this](const json&, Session&) -> MethodResult { return ++calls; });
         dispatcher.add("greet", [](const json& params, Session&) -> MethodResult {
             return "hello " + params.at(0).get<std::string>();
         });
@@ -37,11 +35,12 @@ class DispatcherTest : public ::testing::Test {
         });
         dispatcher.add("throws_int", [](const json&, Session&) -> MethodResult { throw 42; });
         dispatcher.add("bad_utf8", [](const json&, Session&) -> MethodResult {
-            return std::string("a\xff\xfe" "b");
+            return std::string(
+                "a\xff\xfe"
+                "b");
         });
-        dispatcher.add("session_id", [](const json&, Session& s) -> MethodResult {
-            return s.id();
-        });
+        dispatcher.add("session_id",
+                       [](const json&, Session& s) -> MethodResult { return s.id(); });
     }
 
     // Handles body and parses the response, which must be valid JSON.
@@ -73,12 +72,12 @@ class DispatcherTest : public ::testing::Test {
 };
 
 TEST_F(DispatcherTest, AnswersAValidRequestExactly) {
-    EXPECT_EQ(dispatcher.handle(R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[1,"x"]})",
-                                session),
-              R"({"jsonrpc":"2.0","id":1,"result":[1,"x"]})");
-    EXPECT_EQ(dispatcher.handle(R"({"jsonrpc":"2.0","id":7,"method":"greet","params":["bob"]})",
-                                session),
-              R"({"jsonrpc":"2.0","id":7,"result":"hello bob"})");
+    EXPECT_EQ(
+        dispatcher.handle(R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[1,"x"]})", session),
+        R"({"jsonrpc":"2.0","id":1,"result":[1,"x"]})");
+    EXPECT_EQ(
+        dispatcher.handle(R"({"jsonrpc":"2.0","id":7,"method":"greet","params":["bob"]})", session),
+        R"({"jsonrpc":"2.0","id":7,"result":"hello bob"})");
 }
 
 TEST_F(DispatcherTest, ParamsMayBeObjectAbsentOrNull) {
@@ -96,12 +95,11 @@ TEST_F(DispatcherTest, EchoesIdsAsSent) {
         body += '}';
         return dispatcher.handle(body, session);
     };
-    for (std::string_view id :
-         {"0", "1", "-5", "9007199254740993", "18446744073709551615", "18446744073709551616",
-          "123456789012345678901234567890", "1.50", "1e2", "-2.5E-3", "0.1", R"("abc")",
-          R"("")", R"("a b")", "null"}) {
-        EXPECT_EQ(id_text(id), std::string(R"({"jsonrpc":"2.0","id":)") + std::string(id) +
-                                   R"(,"result":[]})")
+    for (std::string_view id : {"0", "1", "-5", "9007199254740993", "18446744073709551615",
+                                "18446744073709551616", "123456789012345678901234567890", "1.50",
+                                "1e2", "-2.5E-3", "0.1", R"("abc")", R"("")", R"("a b")", "null"}) {
+        EXPECT_EQ(id_text(id),
+                  std::string(R"({"jsonrpc":"2.0","id":)") + std::string(id) + R"(,"result":[]})")
             << id;
     }
     // Strings come back as the same string, though escapes may be spelled differently.
@@ -118,14 +116,14 @@ TEST_F(DispatcherTest, RejectsStructuredAndBooleanIds) {
 
 TEST_F(DispatcherTest, LastDuplicateIdWins) {
     EXPECT_EQ(call(R"({"jsonrpc":"2.0","method":"echo","id":1.5,"id":2.25})")["id"], 2.25);
-    EXPECT_EQ(dispatcher.handle(R"({"jsonrpc":"2.0","method":"echo","id":1.50,"id":"x"})",
-                                session),
+    EXPECT_EQ(dispatcher.handle(R"({"jsonrpc":"2.0","method":"echo","id":1.50,"id":"x"})", session),
               R"({"jsonrpc":"2.0","id":"x","result":[]})");
 }
 
 TEST_F(DispatcherTest, MalformedJsonIsAParseError) {
-    for (std::string_view body : std::initializer_list<std::string_view>{"", " ", "{", R"({"jsonrpc":"2.0",)", "[1,2", "{]", "nul", R"({"a":1}x)", "\"abc",
-          "{\"a\":\"\xff\"}", std::string_view("\x00\x01", 2), "{'a':1}", "[1,]"}) {
+    for (std::string_view body : std::initializer_list<std::string_view>{
+             "", " ", "{", R"({"jsonrpc":"2.0",)", "[1,2", "{]", "nul", R"({"a":1}x)", "\"abc",
+             "{\"a\":\"\xff\"}", std::string_view("\x00\x01", 2), "{'a':1}", "[1,]"}) {
         auto message = expect_error(call(body), kParseError);
         EXPECT_FALSE(message.empty());
     }
@@ -149,8 +147,8 @@ TEST_F(DispatcherTest, BadEnvelopesAreInvalidRequestsWithTheirId) {
     expect_error(call(R"({"jsonrpc":"2.0","id":"a","method":["echo"]})"), kInvalidRequest, "a");
     // Params that are neither array nor object.
     for (std::string_view params : {"\"x\"", "5", "true"}) {
-        std::string body = R"({"jsonrpc":"2.0","id":9,"method":"echo","params":)" +
-                           std::string(params) + "}";
+        std::string body =
+            R"({"jsonrpc":"2.0","id":9,"method":"echo","params":)" + std::string(params) + "}";
         auto message = expect_error(call(body), kInvalidRequest, 9);
         EXPECT_NE(message.find("params"), std::string::npos) << message;
     }
@@ -162,8 +160,8 @@ TEST_F(DispatcherTest, InvalidRequestsAreAnsweredEvenWithoutId) {
 }
 
 TEST_F(DispatcherTest, UnknownMethod) {
-    auto message =
-        expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"eth_nothing"})"), kMethodNotFound, 1);
+    auto message = expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"eth_nothing"})"),
+                                kMethodNotFound, 1);
     EXPECT_EQ(message, "the method eth_nothing does not exist/is not available");
 }
 
@@ -179,9 +177,8 @@ TEST_F(DispatcherTest, MethodErrorsKeepCodeMessageAndData) {
 
 TEST_F(DispatcherTest, ThrowingMethodsBecomeErrors) {
     // nlohmann type_error from reading a param of the wrong type.
-    auto message =
-        expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"greet","params":[5]})"),
-                     kInvalidParams, 1);
+    auto message = expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"greet","params":[5]})"),
+                                kInvalidParams, 1);
     EXPECT_NE(message.find("type must be string"), std::string::npos) << message;
     EXPECT_EQ(message.find("[json.exception"), std::string::npos) << message;
     // nlohmann out_of_range from a missing param.
@@ -191,8 +188,9 @@ TEST_F(DispatcherTest, ThrowingMethodsBecomeErrors) {
     expect_error(call(R"({"jsonrpc":"2.0","id":3,"method":"greet","params":{"a":1}})"),
                  kInvalidParams, 3);
     // Anything else is an internal error.
-    EXPECT_EQ(expect_error(call(R"({"jsonrpc":"2.0","id":4,"method":"throws"})"), kInternalError, 4),
-              "disk on fire");
+    EXPECT_EQ(
+        expect_error(call(R"({"jsonrpc":"2.0","id":4,"method":"throws"})"), kInternalError, 4),
+        "disk on fire");
     expect_error(call(R"({"jsonrpc":"2.0","id":5,"method":"throws_int"})"), kInternalError, 5);
 }
 
@@ -248,10 +246,10 @@ TEST_F(DispatcherTest, BatchKeepsIdSpellingPerElement) {
 }
 
 TEST_F(DispatcherTest, BatchOfNotificationsGetsNoResponse) {
-    EXPECT_EQ(dispatcher.handle(
-                  R"([{"jsonrpc":"2.0","method":"count"},{"jsonrpc":"2.0","method":"count"}])",
-                  session),
-              "");
+    EXPECT_EQ(
+        dispatcher.handle(
+            R"([{"jsonrpc":"2.0","method":"count"},{"jsonrpc":"2.0","method":"count"}])", session),
+        "");
     EXPECT_EQ(calls, 2);
 }
 
@@ -265,7 +263,8 @@ TEST_F(DispatcherTest, InvalidBatchElementsAreAnsweredEach) {
     auto response = call("[1,2,3]");
     ASSERT_TRUE(response.is_array());
     ASSERT_EQ(response.size(), 3u);
-    for (const auto& r : response) expect_error(r, kInvalidRequest);
+    for (const auto& r : response)
+        expect_error(r, kInvalidRequest);
 }
 
 class LimitedDispatcherTest : public DispatcherTest {
@@ -320,10 +319,12 @@ TEST_F(DispatcherTest, MegabyteOfNestingIsRejectedWithoutCrashing) {
     expect_error(call(std::string(n, '[')), kLimitExceeded);
     expect_error(call(std::string(n, '[') + std::string(n, ']')), kLimitExceeded);
     std::string objects;
-    while (objects.size() < n) objects += R"({"a":)";
+    while (objects.size() < n)
+        objects += R"({"a":)";
     expect_error(call(objects), kLimitExceeded);
     std::string mixed;
-    while (mixed.size() < n) mixed += R"([{"a":)";
+    while (mixed.size() < n)
+        mixed += R"([{"a":)";
     expect_error(call(mixed), kLimitExceeded);
 }
 
@@ -354,7 +355,8 @@ TEST_F(DispatcherTest, ConcurrentHandleCalls) {
             }
         });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     EXPECT_EQ(good.load(), 2000);
 }
 

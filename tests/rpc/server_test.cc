@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,7 +19,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <gtest/gtest.h>
 
 namespace hc::rpc {
 namespace {
@@ -201,8 +201,8 @@ class WsClient {
                     return;
                 }
                 if (!origin.empty()) {
-                    ws_.set_option(websocket::stream_base::decorator(
-                        [origin](websocket::request_type& req) {
+                    ws_.set_option(
+                        websocket::stream_base::decorator([origin](websocket::request_type& req) {
                             req.set(http::field::origin, origin);
                         }));
                 }
@@ -365,8 +365,8 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
     HttpClient client(server->port());
     for (int i = 0; i < 20; ++i) {
         std::string id = std::to_string(i);
-        auto res = client.post(R"({"jsonrpc":"2.0","id":)" + id +
-                               R"(,"method":"echo","params":[)" + id + "]}");
+        auto res = client.post(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"echo","params":[)" +
+                               id + "]}");
         ASSERT_EQ(res.result(), http::status::ok);
         EXPECT_EQ(res.body(), R"({"jsonrpc":"2.0","id":)" + id + R"(,"result":[)" + id + "]}");
     }
@@ -601,8 +601,10 @@ TEST_F(ServerTest, WebSocketRequestResponse) {
     EXPECT_EQ(ws.call(kEcho), kEchoReply);
     // A notification gets no reply: the next message answers the next request.
     EXPECT_FALSE(ws.write(R"({"jsonrpc":"2.0","method":"echo"})"));
-    EXPECT_EQ(ws.call(R"([{"jsonrpc":"2.0","id":2,"method":"echo"},{"jsonrpc":"2.0","id":3,"method":"nope"}])"),
-              R"([{"jsonrpc":"2.0","id":2,"result":[]},{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"the method nope does not exist/is not available"}}])");
+    EXPECT_EQ(
+        ws.call(
+            R"([{"jsonrpc":"2.0","id":2,"method":"echo"},{"jsonrpc":"2.0","id":3,"method":"nope"}])"),
+        R"([{"jsonrpc":"2.0","id":2,"result":[]},{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"the method nope does not exist/is not available"}}])");
     EXPECT_EQ(json::parse(ws.call("garbage"))["error"]["code"], kParseError);
     EXPECT_EQ(server->connection_count(), 1u);
 }
@@ -792,7 +794,8 @@ TEST_F(ServerTest, SlowReaderIsDisconnected) {
     bool logged = false;
     {
         std::lock_guard lock(log_mu);
-        for (const auto& line : log) logged |= line.find("not reading") != std::string::npos;
+        for (const auto& line : log)
+            logged |= line.find("not reading") != std::string::npos;
     }
     EXPECT_TRUE(logged);
 }
