@@ -1,6 +1,6 @@
 # Thin wrappers over the CMake presets in CMakePresets.json.
 # `make run` and `make test` are the quick start; each installs what is missing first.
-.PHONY: deps build run test test-asan bench fuzz format format-check clean
+.PHONY: deps build run test test-asan bench bench-load fuzz format format-check clean
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api
@@ -34,6 +34,15 @@ test-asan: deps
 bench: build
 	./build/release/bench/crypto_bench --benchmark_counters_tabular=true
 	./build/release/bench/state_bench --benchmark_counters_tabular=true
+
+# End-to-end transfer load over JSON-RPC against a fresh `honeycomb dev`: committed tx/s, latency.
+LOAD_TXS ?= 20000
+LOAD_ACCOUNTS ?= 200
+LOAD_BATCH ?= 100
+LOAD_CONNECTIONS ?= 4
+bench-load: build
+	./build/release/bench/load_gen --txs $(LOAD_TXS) --accounts $(LOAD_ACCOUNTS) \
+	  --batch $(LOAD_BATCH) --connections $(LOAD_CONNECTIONS)
 
 fuzz:
 	@scripts/install-deps.sh --fuzz

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -40,8 +41,8 @@ std::string host_port(const Endpoint& e) {
 // The result of one response object, or the error it carries.
 Result<json> decode_response(const json& response) {
     if (!response.is_object())
-        return make_error(Errc::decode, "JSON-RPC response is not an object: " +
-                                            response.dump().substr(0, 200));
+        return make_error(Errc::decode,
+                          "JSON-RPC response is not an object: " + response.dump().substr(0, 200));
     if (auto it = response.find("error"); it != response.end()) {
         const json& e = *it;
         int code = 0;
@@ -89,8 +90,8 @@ Result<Endpoint> parse_http_url(std::string_view url) {
     const auto colon = rest.rfind(':');
     if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size() ||
         rest.find('/') != std::string_view::npos)
-        return make_error(Errc::invalid_argument, "expected http://host:port, got \"" +
-                                                      std::string(url) + "\"");
+        return make_error(Errc::invalid_argument,
+                          "expected http://host:port, got \"" + std::string(url) + "\"");
     Endpoint e;
     e.host = std::string(rest.substr(0, colon));
     if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']')
@@ -116,6 +117,12 @@ Result<uint64_t> quantity_u64(const json& value) {
     if (!v->fits_uint64())
         return make_error(Errc::decode, "quantity " + text + " does not fit in 64 bits");
     return v->low64();
+}
+
+std::string quantity_hex(uint64_t n) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(n));
+    return buf;
 }
 
 // ---- RpcClient ----
@@ -201,13 +208,11 @@ struct RpcClient::Impl {
             // The server's own refusals (413, 503, ...) carry a JSON-RPC error body: pass it on.
             if (reply.is_object() && reply.contains("error")) return reply;
             return make_error(Errc::io, "HTTP " + std::to_string(res.result_int()) + " from " +
-                                            host_port(endpoint) + ": " +
-                                            res.body().substr(0, 200));
+                                            host_port(endpoint) + ": " + res.body().substr(0, 200));
         }
         if (reply.is_discarded())
-            return make_error(Errc::decode,
-                              "reply from " + host_port(endpoint) +
-                                  " is not JSON: " + res.body().substr(0, 200));
+            return make_error(Errc::decode, "reply from " + host_port(endpoint) +
+                                                " is not JSON: " + res.body().substr(0, 200));
         return reply;
     }
 };
@@ -252,10 +257,12 @@ Result<std::vector<Result<json>>> RpcClient::batch(const std::vector<RpcRequest>
         return make_error(Errc::decode, "batch answered with a single result");
     }
     if (!reply.is_array())
-        return make_error(Errc::decode, "batch reply is not an array: " + reply.dump().substr(0, 200));
+        return make_error(Errc::decode,
+                          "batch reply is not an array: " + reply.dump().substr(0, 200));
     std::vector<std::optional<Result<json>>> slots(requests.size());
     for (const json& response : reply) {
-        const json* id = response.is_object() && response.contains("id") ? &response["id"] : nullptr;
+        const json* id =
+            response.is_object() && response.contains("id") ? &response["id"] : nullptr;
         if (!id || !id->is_number_unsigned() || id->get<uint64_t>() < first_id ||
             id->get<uint64_t>() - first_id >= requests.size())
             return make_error(Errc::decode,
@@ -269,9 +276,9 @@ Result<std::vector<Result<json>>> RpcClient::batch(const std::vector<RpcRequest>
     out.reserve(requests.size());
     for (size_t i = 0; i < slots.size(); ++i) {
         if (!slots[i])
-            return make_error(Errc::decode,
-                              "batch reply has no answer for request " + std::to_string(i) + " (" +
-                                  requests[i].method + ")");
+            return make_error(Errc::decode, "batch reply has no answer for request " +
+                                                std::to_string(i) + " (" + requests[i].method +
+                                                ")");
         out.push_back(std::move(*slots[i]));
     }
     return out;
@@ -335,8 +342,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(const std::filesystem:
 
     int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0)
-        return make_error(Errc::io,
-                          "cannot open log file " + log_path.string() + ": " + std::strerror(errno));
+        return make_error(
+            Errc::io, "cannot open log file " + log_path.string() + ": " + std::strerror(errno));
     int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     int exec_pipe[2] = {-1, -1};  // reports a failed exec: closed unread when exec succeeds
     if (null_fd < 0 || ::pipe2(exec_pipe, O_CLOEXEC) != 0) {
@@ -351,7 +358,9 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(const std::filesystem:
         ::dup2(null_fd, 0);
         ::dup2(log_fd, 1);
         ::dup2(log_fd, 2);
-        const int report_fd = ::fcntl(exec_pipe[1], F_DUPFD_CLOEXEC, 3);
+        // The exec report goes to fd 3 (close-on-exec) so every descriptor above it can go.
+        if (exec_pipe[1] != 3) ::dup2(exec_pipe[1], 3);
+        ::fcntl(3, F_SETFD, FD_CLOEXEC);
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -359,11 +368,12 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(const std::filesystem:
         ::signal(SIGTERM, SIG_DFL);
         ::signal(SIGINT, SIG_DFL);
         // Sockets and files of the parent's other threads stay with the parent.
-        for (int fd = 3; fd < 65536; ++fd)
-            if (fd != report_fd) ::close(fd);
+        if (::close_range(4, ~0U, 0) != 0)
+            for (int fd = 4; fd < 65536; ++fd)
+                ::close(fd);
         ::execv(argv[0], argv.data());
         const int err = errno;
-        [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);
+        [[maybe_unused]] auto n = ::write(3, &err, sizeof err);
         ::_exit(127);
     }
     const int fork_errno = errno;
@@ -421,7 +431,8 @@ Result<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
     for (;;) {
         if (auto st = poll()) return *st;
         if (std::chrono::steady_clock::now() >= deadline)
-            return make_error(Errc::io, "process " + std::to_string(pid_) + " still running after " +
+            return make_error(Errc::io, "process " + std::to_string(pid_) +
+                                            " still running after " +
                                             std::to_string(timeout.count()) + " ms");
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
@@ -494,7 +505,7 @@ Result<std::unique_ptr<DevNode>> DevNode::start(DevNodeConfig config) {
 
 DevNode::~DevNode() = default;
 
-Status DevNode::launch() {
+std::vector<std::string> DevNode::command_args() const {
     std::vector<std::string> args = {"dev",
                                      "--data-dir",
                                      config_.data_dir.string(),
@@ -502,10 +513,15 @@ Status DevNode::launch() {
                                      host_port({config_.host, port_}),
                                      "--quiet"};
     args.insert(args.end(), config_.extra_args.begin(), config_.extra_args.end());
+    return args;
+}
+
+Status DevNode::launch() {
+    const std::vector<std::string> args = command_args();
     std::error_code ec;
-    const uint64_t offset =
-        std::filesystem::exists(config_.log_path, ec) ? std::filesystem::file_size(config_.log_path, ec)
-                                                      : 0;
+    const uint64_t offset = std::filesystem::exists(config_.log_path, ec)
+                                ? std::filesystem::file_size(config_.log_path, ec)
+                                : 0;
     HC_ASSIGN_OR_RETURN(child_, ChildProcess::spawn(config_.binary, args, config_.log_path));
 
     const auto deadline = std::chrono::steady_clock::now() + config_.ready_timeout;

@@ -88,6 +88,8 @@ class RpcClient {
 
 // JSON-RPC quantities ("0x1a") as integers. Fail on anything else, saying what was found.
 Result<uint64_t> quantity_u64(const nlohmann::json& value);
+// The JSON-RPC quantity of n: "0x0", "0x1a".
+std::string quantity_hex(uint64_t n);
 
 // ---- Child processes ----
 
@@ -166,6 +168,9 @@ class DevNode {
     std::string url() const;
     uint16_t port() const { return port_; }
     const DevNodeConfig& config() const { return config_; }
+    // The arguments each start passes to config().binary (port included once known), for
+    // running the same command by other means, e.g. a start interrupted on purpose.
+    std::vector<std::string> command_args() const;
     pid_t pid() const;
     // The end of the node's log, for failure messages.
     std::string log_tail(size_t max_bytes = 4096) const;
