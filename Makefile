@@ -3,7 +3,7 @@
 .PHONY: deps build run test test-asan bench bench-load fuzz format format-check clean
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api
+FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api fuzz_evm
 
 deps:
 	@scripts/install-deps.sh
@@ -34,6 +34,7 @@ test-asan: deps
 bench: build
 	./build/release/bench/crypto_bench --benchmark_counters_tabular=true
 	./build/release/bench/state_bench --benchmark_counters_tabular=true
+	./build/release/bench/evm_bench --benchmark_counters_tabular=true
 
 # End-to-end transfer load over JSON-RPC against a fresh `honeycomb dev`: committed tx/s, latency.
 LOAD_TXS ?= 20000

@@ -35,6 +35,17 @@ uint256 StateOverlay::storage(const Address& address, const Hash32& slot) const 
     return base_.storage(address, slot);
 }
 
+bool StateOverlay::has_storage(const Address& address) const {
+    const bool dropped = storage_dropped(address);
+    size_t zeroed = 0;  // non-zero base slots this overlay sets to zero
+    for (auto it = storage_.lower_bound({address, Hash32{}});
+         it != storage_.end() && it->first.first == address; ++it) {
+        if (!it->second.is_zero()) return true;
+        if (!dropped && !base_.storage(address, it->first.second).is_zero()) ++zeroed;
+    }
+    return !dropped && base_.storage_size(address) > zeroed;
+}
+
 BytesView StateOverlay::code(const Address& address) const {
     auto a = account(address);
     if (!a || !a->has_code()) return {};

@@ -21,6 +21,8 @@ class StateOverlay {
     uint256 balance(const Address& address) const;
     uint256 storage(const Address& address, const Hash32& slot) const;
     BytesView code(const Address& address) const;
+    // Whether the account has any non-zero storage slot.
+    bool has_storage(const Address& address) const;
 
     // Creates the account if needed.
     void put_account(const Address& address, const Account& account);

@@ -75,6 +75,11 @@ Bytes encode_slot_value(const uint256& value) {
 
 }  // namespace
 
+size_t WorldState::storage_size(const Address& address) const {
+    auto it = accounts_.find(address);
+    return it == accounts_.end() ? 0 : it->second->storage.size();
+}
+
 void WorldState::set_slot(Entry& entry, const Hash32& slot, const uint256& value) {
     if (value.is_zero()) {
         entry.storage.erase(slot);

@@ -30,6 +30,8 @@ class WorldState {
 
     std::optional<Account> account(const Address& address) const;
     uint256 storage(const Address& address, const Hash32& slot) const;
+    // The number of non-zero storage slots of the account.
+    size_t storage_size(const Address& address) const;
     // The code with this hash; empty for kEmptyCodeHash or unknown code.
     BytesView code(const Hash32& code_hash) const;
     size_t account_count() const noexcept { return accounts_.size(); }
