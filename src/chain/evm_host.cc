@@ -246,9 +246,12 @@ evm::ExecutionResult EvmHost::call_frame(const evm::Message& msg) {
 
     evm::ExecutionResult result;
     if (msg.code_address == kPointEvaluation && !evm::is_precompile(kPointEvaluation)) {
-        // Not implemented: rather than run it as an empty account (a wrong result), the
-        // transaction is marked so that process_transaction rejects it.
-        unsupported_ = "not implemented: the KZG point evaluation precompile (0x0a)";
+        // Out of scope (a consortium chain carries no blobs). Rather than run it as an empty
+        // account (a wrong result), the transaction is marked so that process_transaction
+        // rejects it.
+        unsupported_ =
+            "the KZG point evaluation precompile (0x0a) is not supported: Honeycomb carries no "
+            "blob transactions";
         result.status = evm::StatusCode::precompile_failure;
     } else if (evm::is_precompile(msg.code_address)) {
         evm::PrecompileOutput out = evm::run_precompile(msg.code_address, msg.input, msg.gas);

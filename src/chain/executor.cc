@@ -2,13 +2,11 @@
 
 #include <string>
 
+#include "chain/transaction_processor.h"
+
 namespace hc::chain {
 
 namespace {
-
-Error invalid(std::string message) {
-    return make_error(Errc::invalid_argument, std::move(message));
-}
 
 // The precompiled contracts of Cancun live at 0x01..0x0a.
 bool is_precompile(const Address& a) {
@@ -42,35 +40,16 @@ Status check_no_code_needed(const state::StateOverlay& state, const Transaction&
 
 Status check_transaction(const state::StateOverlay& state, const Transaction& tx,
                          const Address& sender, const BlockEnv& env, uint64_t block_gas_used) {
-    const uint64_t nonce = state.nonce(sender);
-    if (tx.nonce < nonce)
-        return invalid("nonce too low: address " + to_checksum_address(sender) +
-                       ", tx: " + std::to_string(tx.nonce) + " state: " + std::to_string(nonce));
-    if (tx.nonce > nonce)
-        return invalid("nonce too high: address " + to_checksum_address(sender) +
-                       ", tx: " + std::to_string(tx.nonce) + " state: " + std::to_string(nonce));
-    if (tx.fee_cap() < env.base_fee)
-        return invalid("max fee per gas less than block base fee: address " +
-                       to_checksum_address(sender) + ", maxFeePerGas: " + tx.fee_cap().to_dec() +
-                       ", baseFee: " + env.base_fee.to_dec());
-    if (tx.gas_limit > env.gas_limit - block_gas_used)
-        return invalid("gas limit reached: the transaction's gas limit " +
-                       std::to_string(tx.gas_limit) + " exceeds the " +
-                       std::to_string(env.gas_limit - block_gas_used) + " gas left in the block");
-    const uint64_t intrinsic = intrinsic_gas(tx);
-    if (tx.gas_limit < intrinsic)
-        return invalid("intrinsic gas too low: have " + std::to_string(tx.gas_limit) + ", want " +
-                       std::to_string(intrinsic));
-    // validate_transaction has checked that gas_limit * fee cap fits in 256 bits; adding the
-    // value can still overflow, which no balance covers.
-    const uint256 max_gas_cost = uint256(tx.gas_limit) * tx.fee_cap();
-    const uint256 want = max_gas_cost + tx.value;
-    const uint256 have = state.balance(sender);
-    if (want < max_gas_cost || have < want)
-        return invalid("insufficient funds for gas * price + value: address " +
-                       to_checksum_address(sender) + " have " + have.to_dec() + " want " +
-                       (want < max_gas_cost ? std::string("more than 2^256") : want.to_dec()));
-    return {};
+    // The Cancun validity rules live in one place, the EVM state transition.
+    BlockContext block;
+    block.number = env.number;
+    block.timestamp = env.timestamp;
+    block.gas_limit = env.gas_limit;
+    block.coinbase = env.proposer;
+    block.base_fee = env.base_fee;
+    block.chain_id = env.chain_id;
+    block.fee_policy = FeePolicy::pay_all_to_coinbase;
+    return check_transaction_state(state, tx, sender, block, block_gas_used);
 }
 
 Result<ExecutedTx> execute_transaction(state::StateOverlay& state, const Transaction& tx,

@@ -32,9 +32,10 @@ uint256 effective_gas_price(const Transaction& tx, const uint256& base_fee) noex
 // call to a precompiled contract. Returns the error to give the sender, or success.
 Status check_no_code_needed(const state::StateOverlay& state, const Transaction& tx);
 
-// The state-dependent validity rules, checked before anything changes: nonce equal to the
-// account's, fee cap at least the base fee, gas within what the block has left, and a balance
-// covering gas_limit * fee cap + value. Errors use the wording Ethereum clients match on
+// The state-dependent validity rules (check_transaction_state of the EVM state transition),
+// checked before anything changes: nonce equal to the account's, sender without code, fee cap at
+// least the base fee, gas within what the block has left, and a balance covering
+// gas_limit * fee cap + value. Errors use the wording Ethereum clients match on
 // ("nonce too low", "insufficient funds for gas * price + value", ...).
 Status check_transaction(const state::StateOverlay& state, const Transaction& tx,
                          const Address& sender, const BlockEnv& env, uint64_t block_gas_used);

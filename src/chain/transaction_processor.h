@@ -54,8 +54,9 @@ Status check_transaction_state(const state::StateOverlay& state, const Transacti
 // Executes tx from sender (whose stateless checks, validate_transaction, passed). An invalid
 // transaction is an error and leaves the state unchanged; a valid one, failed or not, changes
 // the state and yields its outcome. cache, if given, holds code analyses across calls.
-// A transaction whose execution reaches the KZG point evaluation precompile (0x0a), which is
-// not implemented, is an Errc::unsupported error and leaves the state unchanged.
+// A transaction whose execution reaches the KZG point evaluation precompile (0x0a), which is out
+// of scope (no blobs on this chain), is an Errc::unsupported error and leaves the state
+// unchanged.
 Result<TxOutcome> process_transaction(state::StateOverlay& state, const Transaction& tx,
                                       const Address& sender, const BlockContext& block,
                                       uint64_t block_gas_used = 0,
