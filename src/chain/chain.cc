@@ -5,6 +5,8 @@
 
 #include "codec/rlp.h"
 #include "common/keccak.h"
+#include "evm/deep_stack.h"
+#include "state/overlay.h"
 
 namespace hc::chain {
 
@@ -125,25 +127,32 @@ std::pair<BlockHeader, state::StateDiff> make_genesis(const ChainConfig& config)
     return {h, diff};
 }
 
-BlockExecution execute_block(const state::WorldState& base, const BlockEnv& env,
-                             const std::vector<BlockTx>& txs) {
+Result<BlockExecution> execute_block(const state::StateReader& base, const BlockContext& block,
+                                     const std::vector<BlockTx>& txs, evm::AnalysisCache* cache) {
     BlockExecution out;
-    state::StateOverlay overlay(base);
-    for (const BlockTx& t : txs) {
-        auto executed = execute_transaction(overlay, t.tx, t.sender, env, out.gas_used);
-        if (!executed) {
-            out.rejected.emplace_back(t.hash, executed.error());
-            continue;
+    HC_TRY(evm::run_with_deep_stack([&] {
+        state::StateOverlay overlay(base);
+        for (const BlockTx& t : txs) {
+            auto outcome = process_transaction(overlay, t.tx, t.sender, block, out.gas_used, cache);
+            if (!outcome) {
+                out.rejected.emplace_back(t.hash, outcome.error());
+                continue;
+            }
+            out.gas_used += outcome->gas_used;
+            Receipt receipt;
+            receipt.type = t.tx.type;
+            receipt.status = outcome->status;
+            receipt.cumulative_gas_used = out.gas_used;
+            receipt.logs = std::move(outcome->logs);
+            receipt.bloom = bloom_of(receipt.logs);
+            out.bloom.merge(receipt.bloom);
+            out.receipts.receipts.push_back(std::move(receipt));
+            out.receipts.metas.push_back({outcome->gas_used, outcome->contract_address});
+            out.receipts.senders.push_back(t.sender);
+            out.included.push_back(t);
         }
-        out.gas_used = executed->receipt.cumulative_gas_used;
-        executed->receipt.bloom = bloom_of(executed->receipt.logs);
-        out.bloom.merge(executed->receipt.bloom);
-        out.receipts.receipts.push_back(std::move(executed->receipt));
-        out.receipts.metas.push_back(executed->meta);
-        out.receipts.senders.push_back(t.sender);
-        out.included.push_back(t);
-    }
-    out.diff = overlay.diff();
+        out.diff = overlay.diff();
+    }));
     return out;
 }
 
@@ -215,14 +224,24 @@ uint64_t Chain::head_number() const {
     return head_.number;
 }
 
-Result<std::optional<Hash32>> Chain::hash_by_number(uint64_t number) const {
-    HC_ASSIGN_OR_RETURN(auto raw, store_->get(Column::index_block_number, be64(number)));
+namespace {
+
+// The number index entry, whether or not the block is visible yet.
+Result<std::optional<Hash32>> indexed_hash(const storage::KvStore& store, uint64_t number) {
+    HC_ASSIGN_OR_RETURN(auto raw, store.get(Column::index_block_number, be64(number)));
     if (!raw) return std::optional<Hash32>{};
     auto h = Hash32::from_view(*raw);
     if (!h) return corrupt("block number index entry must be 32 bytes");
+    return std::optional<Hash32>(*h);
+}
+
+}  // namespace
+
+Result<std::optional<Hash32>> Chain::hash_by_number(uint64_t number) const {
+    HC_ASSIGN_OR_RETURN(auto h, indexed_hash(*store_, number));
     // Blocks are visible only up to the head, even while a newer one is being written.
     if (number > head_number()) return std::optional<Hash32>{};
-    return std::optional<Hash32>(*h);
+    return h;
 }
 
 Result<std::optional<BlockHeader>> Chain::read_header(const Hash32& block_hash) const {
@@ -334,25 +353,59 @@ Result<std::vector<LogEntry>> Chain::logs(const LogFilter& filter, size_t max_re
     return out;
 }
 
-BlockEnv Chain::env_for(const BlockHeader& parent, uint64_t timestamp,
-                        const Address& proposer) const {
-    BlockEnv env;
-    env.number = parent.number + 1;
-    env.timestamp = std::max(timestamp, parent.timestamp);
-    env.gas_limit = config_.gas_limit;
-    env.proposer = proposer;
-    env.base_fee = config_.base_fee;
-    env.chain_id = config_.chain_id;
-    return env;
+BlockContext Chain::context_of(const BlockHeader& header, Status* read_error) const {
+    BlockContext block;
+    block.number = header.number;
+    block.timestamp = header.timestamp;
+    block.gas_limit = header.gas_limit;
+    block.coinbase = header.proposer;
+    block.base_fee = header.base_fee_per_gas;
+    block.chain_id = config_.chain_id;
+    // No randomness beacon: PREVRANDAO is zero, and contracts must not use it for randomness.
+    block.prev_randao = 0;
+    block.fee_policy = FeePolicy::pay_all_to_coinbase;
+    // BLOCKHASH asks only for blocks below this one, which the index has.
+    block.block_hash = [this, read_error](uint64_t number) {
+        auto h = indexed_hash(*store_, number);
+        if (!h) {
+            if (*read_error) *read_error = h.error();
+            return Hash32{};
+        }
+        return h->value_or(Hash32{});
+    };
+    return block;
+}
+
+Status Chain::with_state_at(
+    uint64_t number,
+    const std::function<Status(const state::StateReader&, const BlockHeader&)>& fn) const {
+    std::shared_lock lock(mu_);
+    if (number > head_.number)
+        return make_error(Errc::not_found, "block " + std::to_string(number) +
+                                               " is beyond the head block " +
+                                               std::to_string(head_.number));
+    if (number == head_.number) return fn(state_, head_);
+    HC_ASSIGN_OR_RETURN(auto hash, indexed_hash(*store_, number));
+    if (!hash)
+        return make_error(Errc::decode, "chain store: block " + std::to_string(number) +
+                                            " is below the head but not indexed");
+    HC_ASSIGN_OR_RETURN(auto header, read_header(*hash));
+    if (!header)
+        return make_error(Errc::decode,
+                          "chain store: header of block " + std::to_string(number) + " is missing");
+    state::HistoricalState past(*store_, state_, number, head_.number);
+    Status done = fn(past, *header);
+    HC_TRY(past.status());
+    return done;
 }
 
 namespace {
 
-BlockHeader header_for(const BlockEnv& env, const Hash32& parent_hash, const BlockExecution& ex,
+BlockHeader header_for(const BlockContext& env, const Hash32& parent_hash, const BlockExecution& ex,
                        const Hash32& state_root) {
     BlockHeader h;
     h.parent_hash = parent_hash;
-    h.proposer = env.proposer;
+    h.proposer = env.coinbase;
     h.state_root = state_root;
     std::vector<Transaction> txs;
     txs.reserve(ex.included.size());
@@ -375,14 +428,22 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
                                            const Address& proposer) {
     // Execution only reads the state, so readers keep running; the one writer is serialised by
     // the caller (one sealing thread), and the exclusive lock below covers the switch-over.
-    BlockEnv env;
+    BlockContext env;
     BlockExecution ex;
     Hash32 parent_hash;
     {
         std::shared_lock lock(mu_);
-        env = env_for(head_, timestamp, proposer);
+        BlockHeader next;
+        next.number = head_.number + 1;
+        next.timestamp = std::max(timestamp, head_.timestamp);
+        next.gas_limit = config_.gas_limit;
+        next.proposer = proposer;
+        next.base_fee_per_gas = config_.base_fee;
+        Status read_error;
+        env = context_of(next, &read_error);
         parent_hash = head_hash_;
-        ex = execute_block(state_, env, txs);
+        HC_ASSIGN_OR_RETURN(ex, execute_block(state_, env, txs, &analyses_));
+        HC_TRY(read_error);
     }
 
     std::unique_lock lock(mu_);
@@ -443,13 +504,10 @@ Status Chain::verify() const {
             if (!sender) return fail("transaction invalid: " + sender.error().message);
             block_txs.push_back({tx, transaction_hash(tx), *sender});
         }
-        BlockEnv env{n,
-                     header->timestamp,
-                     header->gas_limit,
-                     header->proposer,
-                     header->base_fee_per_gas,
-                     config_.chain_id};
-        BlockExecution ex = execute_block(ws, env, block_txs);
+        Status read_error;
+        BlockContext env = context_of(*header, &read_error);
+        HC_ASSIGN_OR_RETURN(BlockExecution ex, execute_block(ws, env, block_txs, &analyses_));
+        HC_TRY(read_error);
         if (!ex.rejected.empty())
             return fail("transaction " + ex.rejected[0].first.hex() +
                         " is invalid on replay: " + ex.rejected[0].second.message);

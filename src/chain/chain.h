@@ -19,7 +19,8 @@
 #include <memory>
 #include <shared_mutex>
 
-#include "chain/executor.h"
+#include "chain/transaction_processor.h"
+#include "evm/interpreter.h"
 #include "ledger/block.h"
 #include "state/world_state.h"
 #include "storage/kv_store.h"
@@ -78,10 +79,33 @@ struct BlockExecution {
     Bloom bloom;
 };
 
-// Executes txs in order on base, leaving out (and listing in `rejected`) each one that is invalid
-// at its turn. Shared by block production and replay so both run the same rules.
-BlockExecution execute_block(const state::WorldState& base, const BlockEnv& env,
-                             const std::vector<BlockTx>& txs);
+// Executes txs in order on base with the EVM, leaving out (and listing in `rejected`) each one
+// that is invalid at its turn. Shared by block production and replay so both run the same rules.
+// Runs on a thread with a deep stack (evm/deep_stack.h); fails only if that cannot start or
+// block.block_hash reported a failed read through `read_error`.
+// REQUIRES: block.fee_policy is the chain's (pay_all_to_coinbase).
+Result<BlockExecution> execute_block(const state::StateReader& base, const BlockContext& block,
+                                     const std::vector<BlockTx>& txs,
+                                     evm::AnalysisCache* cache = nullptr);
+
+// A message executed without a transaction or a block (eth_call, eth_estimateGas). Absent
+// fields take Ethereum clients' defaults.
+struct CallRequest {
+    std::optional<Address> from;       // the zero address
+    std::optional<Address> to;         // absent: contract creation with data as init code
+    std::optional<uint64_t> gas;       // the block gas limit (also the most a call may use)
+    std::optional<uint256> gas_price;  // zero: no fee, so no balance is needed for gas
+    uint256 value;
+    Bytes data;
+    std::vector<AccessListEntry> access_list;
+};
+
+// The result of eth_estimateGas: the smallest gas limit with which the request succeeds, or the
+// outcome of running it with the most gas it may have, when it fails even then.
+struct GasEstimate {
+    std::optional<uint64_t> gas;
+    TxOutcome failure;  // when gas is unset
+};
 
 // One log with where it came from, as eth_getLogs reports it.
 struct LogEntry {
@@ -130,7 +154,7 @@ class Chain {
     // The latest committed account (a default one if absent).
     state::Account account(const Address& address) const;
 
-    // Runs fn on the latest state and head under the read lock (calls, estimates, the pool).
+    // Runs fn on the latest state and head under the read lock.
     void read_state(
         const std::function<void(const state::WorldState&, const BlockHeader&)>& fn) const;
 
@@ -144,6 +168,17 @@ class Chain {
     Result<CommittedBlock> commit_block(const std::vector<BlockTx>& txs, uint64_t timestamp,
                                         const Address& proposer);
 
+    // Executes request on the state after block `number` (at most the head), in the context of
+    // that block, and throws the changes away. An invalid request (gas below the intrinsic gas,
+    // a balance short of value + gas * price, ...) is an error in Ethereum's wording; a failed
+    // execution is an outcome with status false and the revert data as output.
+    Result<TxOutcome> call(const CallRequest& request, uint64_t number) const;
+
+    // Binary-searches the gas limit request needs on the state after block `number`: the result
+    // succeeds, and one gas less would fail (the 63/64 rule and refunds make it more than the
+    // gas used). Errors as call().
+    Result<GasEstimate> estimate_gas(const CallRequest& request, uint64_t number) const;
+
     // Replays every block from genesis on a fresh state and checks that each stored header's state
     // root, receipts root, transactions root, gas used and bloom, and the stored receipts, come out
     // the same, and that the final state equals the stored one.
@@ -151,8 +186,14 @@ class Chain {
 
   private:
     Chain() = default;
-    BlockEnv env_for(const BlockHeader& parent, uint64_t timestamp, const Address& proposer) const;
+    // The execution context of block `header`. BLOCKHASH reads the number index; a failed read
+    // is kept in *read_error.
+    BlockContext context_of(const BlockHeader& header, Status* read_error) const;
     Result<std::optional<BlockHeader>> read_header(const Hash32& block_hash) const;
+    // Runs fn on the state after block `number` and that block's header, under the read lock.
+    Status with_state_at(
+        uint64_t number,
+        const std::function<Status(const state::StateReader&, const BlockHeader&)>& fn) const;
 
     mutable std::shared_mutex mu_;
     std::unique_ptr<storage::KvStore> store_;
@@ -161,6 +202,7 @@ class Chain {
     BlockHeader head_;
     Hash32 head_hash_;
     Hash32 genesis_hash_;
+    mutable evm::AnalysisCache analyses_;  // JUMPDEST analyses by code hash, for every execution
 };
 
 // The genesis block of config, and the state diff that funds its accounts.

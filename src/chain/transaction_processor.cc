@@ -2,8 +2,6 @@
 
 #include <string>
 
-#include "chain/executor.h"
-
 namespace hc::chain {
 
 namespace {
@@ -16,6 +14,12 @@ Error invalid(std::string message) {
 constexpr uint8_t kLastPrecompile = 0x0a;
 
 }  // namespace
+
+uint256 effective_gas_price(const Transaction& tx, const uint256& base_fee) noexcept {
+    if (tx.type != TxType::dynamic_fee) return tx.gas_price;
+    uint256 with_tip = base_fee + tx.max_priority_fee_per_gas;
+    return with_tip < tx.max_fee_per_gas ? with_tip : tx.max_fee_per_gas;
+}
 
 uint256 blob_base_fee(uint64_t excess_blob_gas) noexcept {
     // fake_exponential(MIN_BLOB_BASE_FEE = 1, excess, BLOB_BASE_FEE_UPDATE_FRACTION) of EIP-4844.
@@ -31,18 +35,19 @@ uint256 blob_base_fee(uint64_t excess_blob_gas) noexcept {
 
 Status check_transaction_state(const state::StateOverlay& state, const Transaction& tx,
                                const Address& sender, const BlockContext& block,
-                               uint64_t block_gas_used) {
+                               uint64_t block_gas_used, TxChecks checks) {
     const auto account = state.account(sender);
     const uint64_t nonce = account ? account->nonce : 0;
-    if (tx.nonce < nonce)
+    const bool call = checks == TxChecks::call;
+    if (tx.nonce < nonce && !call)
         return invalid("nonce too low: address " + to_checksum_address(sender) +
                        ", tx: " + std::to_string(tx.nonce) + " state: " + std::to_string(nonce));
-    if (tx.nonce > nonce)
+    if (tx.nonce > nonce && !call)
         return invalid("nonce too high: address " + to_checksum_address(sender) +
                        ", tx: " + std::to_string(tx.nonce) + " state: " + std::to_string(nonce));
     if (nonce == UINT64_MAX)
         return invalid("nonce has max value: address " + to_checksum_address(sender));
-    if (account && account->has_code())
+    if (account && account->has_code() && !call)
         return invalid("sender not an eoa: address " + to_checksum_address(sender) +
                        ", codehash: " + account->code_hash.hex());
     if (tx.fee_cap() < block.base_fee)
@@ -76,8 +81,9 @@ Status check_transaction_state(const state::StateOverlay& state, const Transacti
 
 Result<TxOutcome> process_transaction(state::StateOverlay& state, const Transaction& tx,
                                       const Address& sender, const BlockContext& block,
-                                      uint64_t block_gas_used, evm::AnalysisCache* cache) {
-    HC_TRY(check_transaction_state(state, tx, sender, block, block_gas_used));
+                                      uint64_t block_gas_used, evm::AnalysisCache* cache,
+                                      TxChecks checks) {
+    HC_TRY(check_transaction_state(state, tx, sender, block, block_gas_used, checks));
 
     const uint256 price = effective_gas_price(tx, block.base_fee);
     const uint64_t intrinsic = intrinsic_gas(tx);
@@ -134,11 +140,12 @@ Result<TxOutcome> process_transaction(state::StateOverlay& state, const Transact
 
     TxOutcome out;
     out.status = result.status == evm::StatusCode::success;
+    out.evm_status = result.status;
     uint64_t gas_used = tx.gas_limit - static_cast<uint64_t>(result.gas_left);
     if (out.status && result.gas_refund > 0) {
-        const uint64_t refund = std::min<uint64_t>(static_cast<uint64_t>(result.gas_refund),
-                                                   gas_used / 5);  // EIP-3529
-        gas_used -= refund;
+        out.gas_refund = std::min<uint64_t>(static_cast<uint64_t>(result.gas_refund),
+                                            gas_used / 5);  // EIP-3529
+        gas_used -= out.gas_refund;
     }
     out.gas_used = gas_used;
     if (out.status && tx.is_create()) out.contract_address = result.create_address;

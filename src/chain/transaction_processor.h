@@ -34,12 +34,24 @@ struct BlockContext {
 };
 
 struct TxOutcome {
-    bool status = false;    // true: the execution succeeded
-    uint64_t gas_used = 0;  // after the refund
+    bool status = false;                                           // true: the execution succeeded
+    evm::StatusCode evm_status = evm::StatusCode::internal_error;  // why it ended
+    uint64_t gas_used = 0;                                         // after the refund
+    uint64_t gas_refund = 0;  // the EIP-3529 refund taken off gas_used
     std::vector<Log> logs;
     std::optional<Address> contract_address;  // a successful creation
     Bytes output;                             // return or revert data
 };
+
+// Which state-dependent checks apply.
+enum class TxChecks : uint8_t {
+    transaction,  // all of them: a transaction for a block
+    call,         // eth_call and eth_estimateGas: no nonce and no EIP-3607 sender checks
+};
+
+// What a sender pays per gas: gas_price, or for type 2 min(max fee, base fee + max priority fee).
+// REQUIRES: tx.fee_cap() >= base_fee.
+uint256 effective_gas_price(const Transaction& tx, const uint256& base_fee) noexcept;
 
 // The EIP-4844 blob base fee for a block's excess blob gas.
 uint256 blob_base_fee(uint64_t excess_blob_gas) noexcept;
@@ -49,7 +61,7 @@ uint256 blob_base_fee(uint64_t excess_blob_gas) noexcept;
 // gas_limit * fee cap + value. Nothing is changed.
 Status check_transaction_state(const state::StateOverlay& state, const Transaction& tx,
                                const Address& sender, const BlockContext& block,
-                               uint64_t block_gas_used);
+                               uint64_t block_gas_used, TxChecks checks = TxChecks::transaction);
 
 // Executes tx from sender (whose stateless checks, validate_transaction, passed). An invalid
 // transaction is an error and leaves the state unchanged; a valid one, failed or not, changes
@@ -60,6 +72,7 @@ Status check_transaction_state(const state::StateOverlay& state, const Transacti
 Result<TxOutcome> process_transaction(state::StateOverlay& state, const Transaction& tx,
                                       const Address& sender, const BlockContext& block,
                                       uint64_t block_gas_used = 0,
-                                      evm::AnalysisCache* cache = nullptr);
+                                      evm::AnalysisCache* cache = nullptr,
+                                      TxChecks checks = TxChecks::transaction);
 
 }  // namespace hc::chain

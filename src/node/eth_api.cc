@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "common/keccak.h"
-#include "state/overlay.h"
 
 namespace hc::node {
 
@@ -384,62 +383,82 @@ chain::LogFilter parse_log_filter(const chain::Chain& chain, const json& v, bool
     return f;
 }
 
-// A call or estimate request: {from, to, gas, gasPrice | maxFeePerGas.., value, data | input}.
-struct CallRequest {
-    std::optional<Address> from;
-    std::optional<Address> to;
-    std::optional<uint64_t> gas;
-    std::optional<uint256> fee_cap;
-    uint256 value;
-    Bytes input;
-};
-
-CallRequest parse_call(const json& v) {
+// A call or estimate request: {from, to, gas, gasPrice | maxFeePerGas, value, data | input,
+// accessList}. The price a call pays is gasPrice, or else maxFeePerGas.
+chain::CallRequest parse_call(const json& v) {
     if (!v.is_object()) bad_param("transaction: expected an object");
-    CallRequest c;
+    chain::CallRequest c;
     auto has = [&](const char* k) { return v.contains(k) && !v[k].is_null(); };
     if (has("from")) c.from = parse_address(v["from"], "from");
     if (has("to")) c.to = parse_address(v["to"], "to");
     if (has("gas")) c.gas = parse_u64(v["gas"], "gas");
-    if (has("gasPrice")) c.fee_cap = parse_quantity(v["gasPrice"], "gasPrice");
-    if (has("maxFeePerGas")) c.fee_cap = parse_quantity(v["maxFeePerGas"], "maxFeePerGas");
+    if (has("maxFeePerGas")) c.gas_price = parse_quantity(v["maxFeePerGas"], "maxFeePerGas");
+    if (has("gasPrice")) c.gas_price = parse_quantity(v["gasPrice"], "gasPrice");
     if (has("value")) c.value = parse_quantity(v["value"], "value");
     if (has("input"))
-        c.input = parse_data(v["input"], "input");
+        c.data = parse_data(v["input"], "input");
     else if (has("data"))
-        c.input = parse_data(v["data"], "data");
+        c.data = parse_data(v["data"], "data");
+    if (has("accessList")) {
+        const json& list = v["accessList"];
+        if (!list.is_array()) bad_param("accessList: expected an array");
+        for (const json& e : list) {
+            if (!e.is_object() || !e.contains("address"))
+                bad_param("accessList: each entry needs an address");
+            AccessListEntry entry;
+            entry.address = parse_address(e["address"], "accessList address");
+            if (e.contains("storageKeys") && !e["storageKeys"].is_null()) {
+                if (!e["storageKeys"].is_array())
+                    bad_param("accessList storageKeys: expected an array");
+                for (const json& k : e["storageKeys"])
+                    entry.storage_keys.push_back(parse_hash(k, "accessList storage key"));
+            }
+            c.access_list.push_back(std::move(entry));
+        }
+    }
     return c;
 }
 
-// What a call would do without running code: the transfer rules, and the no-EVM refusal.
-// Returns the gas a transfer of this shape uses.
-uint64_t dry_run(const chain::Chain& chain, const CallRequest& c) {
-    Transaction tx;
-    tx.type = TxType::dynamic_fee;
-    tx.to = c.to;
-    tx.value = c.value;
-    tx.data = c.input;
-    const uint64_t gas = intrinsic_gas(tx);
-    Status st;
-    chain.read_state([&](const state::WorldState& ws, const BlockHeader&) {
-        state::StateOverlay view(ws);
-        st = chain::check_no_code_needed(view, tx);
-        if (!st || !c.from) return;
-        const uint256 have = view.balance(*c.from);
-        uint256 want = c.value;
-        if (c.fee_cap) want = want + uint256(c.gas.value_or(gas)) * *c.fee_cap;
-        if (have < want)
-            st = make_error(Errc::invalid_argument,
-                            std::string(c.fee_cap ? "insufficient funds for gas * price + value"
-                                                  : "insufficient funds for transfer") +
-                                ": address " + to_checksum_address(*c.from) + " have " +
-                                have.to_dec() + " want " + want.to_dec());
-    });
-    if (!st) fail(rpc::invalid_input(st.error().message));
-    if (c.gas && *c.gas < gas)
-        fail(rpc::invalid_input("intrinsic gas too low: have " + std::to_string(*c.gas) +
-                                ", want " + std::to_string(gas)));
-    return gas;
+// The reason string of a revert with Solidity's Error(string) payload, if it is one.
+std::optional<std::string> revert_reason(BytesView data) {
+    static constexpr uint8_t kErrorSelector[4] = {0x08, 0xc3, 0x79, 0xa0};
+    if (data.size() < 4 + 64 || !std::equal(kErrorSelector, kErrorSelector + 4, data.begin()))
+        return std::nullopt;
+    auto word = [&](size_t at) -> std::optional<uint64_t> {
+        if (at + 32 > data.size()) return std::nullopt;
+        auto v = uint256::from_be(data.subspan(at, 32));
+        if (!v || !v->fits_uint64()) return std::nullopt;
+        return v->low64();
+    };
+    auto offset = word(4);
+    if (!offset || *offset > data.size()) return std::nullopt;
+    auto length = word(4 + *offset);
+    const size_t start = 4 + *offset + 32;
+    if (!length || start > data.size() || *length > data.size() - start) return std::nullopt;
+    return std::string(data.begin() + start, data.begin() + start + *length);
+}
+
+// The JSON-RPC error for a call that ran and failed, in geth's shape: code 3 with the revert
+// data for a revert, -32000 naming the failure otherwise.
+RpcError execution_error(const chain::TxOutcome& outcome) {
+    if (outcome.evm_status == evm::StatusCode::revert) {
+        std::string message = "execution reverted";
+        if (auto reason = revert_reason(outcome.output)) message += ": " + *reason;
+        return rpc::execution_reverted(message, hex_data(outcome.output));
+    }
+    return rpc::invalid_input(std::string("execution failed: ") +
+                              evm::status_name(outcome.evm_status));
+}
+
+template <typename T>
+T execution_value_or_fail(Result<T> r) {
+    if (!r) {
+        // Request errors (funds, intrinsic gas) are the caller's; store failures are ours.
+        if (r.error().code == Errc::invalid_argument || r.error().code == Errc::unsupported)
+            fail(rpc::invalid_input(r.error().message));
+        fail(rpc::internal_error(r.error().to_string()));
+    }
+    return std::move(*r);
 }
 
 std::string new_id(uint64_t n) {
@@ -699,16 +718,26 @@ void EthApi::register_methods(rpc::Dispatcher& d) {
             "empty); sign the transaction in the client and use eth_sendRawTransaction");
     });
     add("eth_call", [&chain](const json& p) {
-        CallRequest c = parse_call(param(p, 0, "transaction"));
-        resolve_block(chain, has_param(p, 1) ? p[1] : json("latest"));
-        dry_run(chain, c);
-        // A call to an account without code runs nothing and returns nothing.
-        return json("0x");
+        chain::CallRequest c = parse_call(param(p, 0, "transaction"));
+        const uint64_t n = resolve_block(chain, has_param(p, 1) ? p[1] : json("latest"));
+        chain::TxOutcome outcome = execution_value_or_fail(chain.call(c, n));
+        if (!outcome.status) fail(execution_error(outcome));
+        return json(hex_data(outcome.output));
     });
     add("eth_estimateGas", [&chain](const json& p) {
-        CallRequest c = parse_call(param(p, 0, "transaction"));
-        if (has_param(p, 1)) resolve_block(chain, p[1]);
-        return json(quantity(dry_run(chain, c)));
+        chain::CallRequest c = parse_call(param(p, 0, "transaction"));
+        const uint64_t n = resolve_block(chain, has_param(p, 1) ? p[1] : json("latest"));
+        chain::GasEstimate estimate = execution_value_or_fail(chain.estimate_gas(c, n));
+        if (!estimate.gas) {
+            if (estimate.failure.evm_status == evm::StatusCode::revert)
+                fail(execution_error(estimate.failure));
+            fail(rpc::invalid_input(
+                std::string("gas required exceeds allowance: the call fails (") +
+                evm::status_name(estimate.failure.evm_status) +
+                ") even with the most gas it may have (the request's gas, the block gas limit "
+                "and what the sender can pay for)"));
+        }
+        return json(quantity(*estimate.gas));
     });
 
     add("eth_getBlockByHash", [&chain](const json& p) {

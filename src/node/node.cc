@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "state/overlay.h"
 #include "storage/memory_store.h"
 #include "storage/rocks_store.h"
 
@@ -67,18 +66,6 @@ Node::~Node() {
 }
 
 Result<Hash32> Node::submit_raw_transaction(BytesView raw) {
-    // Refuse code execution before the pool spends a slot on it. Anything that does not decode
-    // goes to the pool, whose error wording clients expect.
-    if (raw.size() <= kMaxTransactionSize) {
-        if (auto tx = decode_transaction(raw)) {
-            Status runnable;
-            chain_->read_state([&](const state::WorldState& ws, const BlockHeader&) {
-                state::StateOverlay view(ws);
-                runnable = chain::check_no_code_needed(view, *tx);
-            });
-            HC_TRY(runnable);
-        }
-    }
     return pool_->add(raw);
 }
 
@@ -100,6 +87,12 @@ Result<chain::CommittedBlock> Node::seal(bool allow_empty) {
         txs.push_back({std::move(p.tx), p.hash, p.sender});
     HC_ASSIGN_OR_RETURN(chain::CommittedBlock block,
                         chain_->commit_block(txs, unix_seconds(), config_.seal.proposer));
+    // A transaction the chain cannot execute at all would otherwise be offered again every block.
+    for (const auto& [hash, error] : block.rejected) {
+        if (error.code != Errc::unsupported || !pool_->remove(hash)) continue;
+        std::fprintf(stderr, "honeycomb: dropped transaction %s: %s\n", hash.hex().c_str(),
+                     error.message.c_str());
+    }
     pool_->on_block_committed();
     for (const auto& listener : block_listeners_)
         listener(block);

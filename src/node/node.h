@@ -41,8 +41,7 @@ class Node {
     txpool::TxPool& pool() noexcept { return *pool_; }
     const NodeConfig& config() const noexcept { return config_; }
 
-    // Admits a signed transaction (the eth_sendRawTransaction path): the pool's checks, and until
-    // the EVM exists, a clear refusal of anything that would run code.
+    // Admits a signed transaction (the eth_sendRawTransaction path) through the pool's checks.
     Result<Hash32> submit_raw_transaction(BytesView raw);
 
     // Called on the sealing thread after each block is committed, in registration order.

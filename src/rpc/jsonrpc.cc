@@ -26,6 +26,9 @@ RpcError internal_error(std::string message) {
 RpcError invalid_input(std::string message, json data) {
     return {kInvalidInput, std::move(message), std::move(data)};
 }
+RpcError execution_reverted(std::string message, json data) {
+    return {kExecutionReverted, std::move(message), std::move(data)};
+}
 RpcError resource_not_found(std::string message) {
     return {kResourceNotFound, std::move(message)};
 }

@@ -21,6 +21,9 @@
 namespace hc::rpc {
 
 // EIP-1474 error codes.
+// Ethereum clients' code for a reverted eth_call / eth_estimateGas, with the revert data as
+// `data` (geth, execution-apis); ethers and web3 decode reasons and custom errors from it.
+inline constexpr int kExecutionReverted = 3;
 inline constexpr int kParseError = -32700;
 inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
@@ -53,6 +56,7 @@ RpcError resource_unavailable(std::string message);
 RpcError transaction_rejected(std::string message, nlohmann::json data = nullptr);
 RpcError method_not_supported(std::string message);
 RpcError limit_exceeded(std::string message);
+RpcError execution_reverted(std::string message, nlohmann::json data);
 
 // The serialised error object: {"code":..,"message":..[,"data":..]}.
 nlohmann::json to_json(const RpcError& error);

@@ -1,6 +1,7 @@
-// A writable view over a WorldState for executing transactions: reads fall through to the base,
-// writes stay in the overlay, and snapshot()/revert_to() undo writes (a failed call, an invalid
-// transaction). diff() hands the net change to WorldState::apply when the block commits.
+// A writable view over a committed state (the latest WorldState or a HistoricalState) for executing
+// transactions: reads fall through to the base, writes stay in the overlay, and
+// snapshot()/revert_to() undo writes (a failed call, an invalid transaction). diff() hands the net
+// change to WorldState::apply when the block commits.
 #pragma once
 
 #include <vector>
@@ -13,7 +14,7 @@ namespace hc::state {
 class StateOverlay {
   public:
     // REQUIRES: base outlives the overlay and does not change while it is in use.
-    explicit StateOverlay(const WorldState& base) : base_(base) {}
+    explicit StateOverlay(const StateReader& base) : base_(base) {}
 
     std::optional<Account> account(const Address& address) const;
     bool exists(const Address& address) const { return account(address).has_value(); }
@@ -58,7 +59,7 @@ class StateOverlay {
     void journal_slot(const Address& address, const Hash32& slot);
     bool storage_dropped(const Address& address) const;
 
-    const WorldState& base_;
+    const StateReader& base_;
     std::map<Address, std::optional<Account>> accounts_;
     std::set<Address> cleared_;
     std::map<StorageKey, uint256> storage_;

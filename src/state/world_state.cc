@@ -304,4 +304,44 @@ Result<uint256> storage_at(const storage::KvStore& store, const WorldState& stat
     return uint256::from_be(*old);
 }
 
+template <typename T>
+T HistoricalState::keep_error(Result<T> r, T fallback) const {
+    if (r) return std::move(*r);
+    if (status_) status_ = r.error();
+    return fallback;
+}
+
+std::optional<Account> HistoricalState::account(const Address& address) const {
+    return keep_error(account_at(store_, latest_, address, block_, head_),
+                      std::optional<Account>{});
+}
+
+uint256 HistoricalState::storage(const Address& address, const Hash32& slot) const {
+    return keep_error(storage_at(store_, latest_, address, slot, block_, head_), uint256{});
+}
+
+size_t HistoricalState::storage_size(const Address& address) const {
+    size_t count = latest_.storage_size(address);
+    if (block_ >= head_) return count;
+    // Start from the latest count and correct it for each slot changed after block_: its value
+    // then is the one the first later change replaced. History keys sort by slot, then block.
+    const Bytes prefix = account_key(kSlotHistoryTag, address);
+    std::optional<Hash32> last_slot;
+    Status read =
+        store_.for_each_prefix(Column::state, prefix, [&](BytesView key, BytesView value) {
+            if (key.size() != prefix.size() + 32 + 8) return true;
+            if (read_be64(key.data() + prefix.size() + 32) <= block_) return true;
+            Hash32 slot = *Hash32::from_view(key.subspan(prefix.size(), 32));
+            if (last_slot == slot) return true;
+            last_slot = slot;
+            const bool was_set = !value.empty();
+            const bool is_set = !latest_.storage(address, slot).is_zero();
+            if (was_set && !is_set) ++count;
+            if (!was_set && is_set) --count;
+            return true;
+        });
+    if (!read && status_) status_ = read.error();
+    return count;
+}
+
 }  // namespace hc::state

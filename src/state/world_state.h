@@ -14,12 +14,13 @@
 #include <unordered_map>
 
 #include "state/account.h"
+#include "state/state_reader.h"
 #include "storage/kv_store.h"
 #include "trie/trie.h"
 
 namespace hc::state {
 
-class WorldState {
+class WorldState final : public StateReader {
   public:
     WorldState() = default;
     WorldState(WorldState&&) noexcept = default;
@@ -28,12 +29,11 @@ class WorldState {
     // Rebuilds the state from the flat records in the store (empty store: empty state).
     static Result<WorldState> open(const storage::KvStore& store);
 
-    std::optional<Account> account(const Address& address) const;
-    uint256 storage(const Address& address, const Hash32& slot) const;
-    // The number of non-zero storage slots of the account.
-    size_t storage_size(const Address& address) const;
-    // The code with this hash; empty for kEmptyCodeHash or unknown code.
-    BytesView code(const Hash32& code_hash) const;
+    // StateReader
+    std::optional<Account> account(const Address& address) const override;
+    uint256 storage(const Address& address, const Hash32& slot) const override;
+    size_t storage_size(const Address& address) const override;
+    BytesView code(const Hash32& code_hash) const override;
     size_t account_count() const noexcept { return accounts_.size(); }
 
     // Applies diff and returns its reverse: the previous value of everything diff touched.
@@ -65,6 +65,37 @@ class WorldState {
     std::unordered_map<Address, std::unique_ptr<Entry>> accounts_;
     std::unordered_map<Hash32, Bytes> code_;
     trie::SecureTrie account_trie_;
+};
+
+// The state as of the end of block `block`, read through the history persist() records on top of
+// the latest state. A failed store read makes the value read look absent (or zero) and is kept in
+// status(): check it after use, and discard what was computed if it is an error.
+// A block above head, the block latest is at, makes every read an error.
+// REQUIRES: store and latest outlive the reader and do not change while it is in use (hold the
+// chain's read lock).
+class HistoricalState final : public StateReader {
+  public:
+    HistoricalState(const storage::KvStore& store, const WorldState& latest, uint64_t block,
+                    uint64_t head)
+        : store_(store), latest_(latest), block_(block), head_(head) {}
+
+    std::optional<Account> account(const Address& address) const override;
+    uint256 storage(const Address& address, const Hash32& slot) const override;
+    size_t storage_size(const Address& address) const override;
+    // Code is never removed from the latest state, so it has every code hash a past block had.
+    BytesView code(const Hash32& code_hash) const override { return latest_.code(code_hash); }
+
+    const Status& status() const noexcept { return status_; }
+
+  private:
+    template <typename T>
+    T keep_error(Result<T> r, T fallback) const;
+
+    const storage::KvStore& store_;
+    const WorldState& latest_;
+    uint64_t block_;
+    uint64_t head_;
+    mutable Status status_;
 };
 
 // Reads at a past block, from the history persist() records. `head` is the latest committed block

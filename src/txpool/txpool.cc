@@ -376,6 +376,21 @@ uint64_t TxPool::pending_nonce(const Address& sender) const {
     return next;
 }
 
+bool TxPool::remove(const Hash32& hash) {
+    std::lock_guard lock(mu_);
+    auto found = by_hash_.find(hash);
+    if (found == by_hash_.end()) return false;
+    const PooledTx& ptx = found->second->ptx;
+    auto it = senders_.find(ptx.sender);
+    auto entry = it->second.txs.find(ptx.tx.nonce);
+    untrack_tail(it->second);
+    remove_entry(it->second, entry);
+    recount(it->second);
+    track_tail(it->second);
+    erase_if_empty(it);
+    return true;
+}
+
 std::optional<PooledTx> TxPool::get(const Hash32& hash) const {
     std::lock_guard lock(mu_);
     auto it = by_hash_.find(hash);

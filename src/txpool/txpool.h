@@ -119,6 +119,10 @@ class TxPool {
     // nonce plus the length of the contiguous run of pooled transactions starting there.
     uint64_t pending_nonce(const Address& sender) const;
 
+    // Drops one transaction (a block left it out for good); the sender's later nonces wait in the
+    // queue for the gap to close. Returns whether it was pooled.
+    bool remove(const Hash32& hash);
+
     std::optional<PooledTx> get(const Hash32& hash) const;
     bool contains(const Hash32& hash) const;
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "chain/evm_host.h"
 #include "codec/rlp.h"
 #include "common/keccak.h"
 #include "crypto/secp256k1.h"
@@ -76,7 +77,72 @@ std::unique_ptr<Chain> open_memory(const ChainConfig& config) {
     return std::move(*chain);
 }
 
-TEST(Executor, TransferMovesValueAndPaysTheProposer) {
+BlockTx send(const Key& from, std::optional<Address> to, uint64_t nonce, Bytes data,
+             uint64_t gas = 200'000, uint256 value = 0) {
+    BlockTx t = transfer(from, to.value_or(Address{}), nonce, value);
+    t.tx.to = to;
+    t.tx.data = std::move(data);
+    t.tx.gas_limit = gas;
+    EXPECT_TRUE(sign_transaction(t.tx, from.secret));
+    t.hash = transaction_hash(t.tx);
+    return t;
+}
+
+Bytes word(uint64_t v) {
+    const auto be = uint256(v).to_be();
+    return Bytes(be.begin(), be.end());
+}
+
+// Init code that deploys `runtime` (under 256 bytes): CODECOPY it to memory and RETURN it.
+Bytes deploy_code(const Bytes& runtime) {
+    const auto n = static_cast<uint8_t>(runtime.size());
+    Bytes code = {0x60, n, 0x60, 10, 0x5f, 0x39, 0x60, n, 0x5f, 0xf3};
+    for (uint8_t b : runtime)
+        code.push_back(b);
+    return code;
+}
+
+// A one-slot store. No calldata: returns slot 0. A word v != 0: stores it in slot 0 and logs it
+// (LOG1, topic 0xaa). A zero word: reverts with the single byte 0xee.
+const Bytes kStore = {
+    0x36, 0x15, 0x60, 0x18, 0x57,                          // if calldatasize == 0 goto get
+    0x5f, 0x35, 0x80, 0x15, 0x60, 0x21, 0x57,              // v = calldata[0]; if v == 0 goto rev
+    0x80, 0x5f, 0x55,                                      // sstore(0, v)
+    0x5f, 0x52, 0x60, 0xaa, 0x60, 0x20, 0x5f, 0xa1, 0x00,  // mstore(0, v); log1(0, 32, 0xaa)
+    0x5b, 0x5f, 0x54, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3,  // get: return sload(0)
+    0x5b, 0x60, 0xee, 0x5f, 0x53, 0x60, 0x01, 0x5f, 0xfd,  // rev: revert(0xee)
+};
+
+// Calls itself with calldata depth + 1 and all the gas it may pass on, and returns the depth
+// of the first call that failed (ran out of gas, or went past the limit of 1024 nested calls).
+const Bytes kRecurse = {
+    0x5f, 0x35, 0x60, 0x01, 0x01, 0x5f, 0x52,                    // mstore(0, calldata[0] + 1)
+    0x60, 0x20, 0x5f, 0x60, 0x20, 0x5f, 0x5f, 0x30, 0x5a, 0xf1,  // call(gas, self, 0, 0, 32, 0, 32)
+    0x50, 0x60, 0x20, 0x5f, 0xf3,                                // return mstore(0..32)
+};
+
+// Forwards a 32-byte argument to `target` with all the gas it may pass on, and reverts if that
+// call failed: the gas it needs is more than it uses (the 63/64 rule).
+Bytes forwarder(const Address& target) {
+    Bytes code = {0x5f, 0x35, 0x5f, 0x52, 0x5f, 0x5f, 0x60, 0x20, 0x5f, 0x5f, 0x73};
+    for (uint8_t b : target.bytes)
+        code.push_back(b);
+    for (uint8_t b : {0x5a, 0xf1, 0x15, 0x60, 0x26, 0x57, 0x00, 0x5b, 0x5f, 0x5f, 0xfd})
+        code.push_back(b);
+    return code;
+}
+
+// Deploys code from `from` (next nonce `nonce`) in its own block; returns the address.
+Address deploy(Chain& chain, const Key& from, uint64_t nonce, const Bytes& runtime) {
+    auto block =
+        chain.commit_block({send(from, std::nullopt, nonce, deploy_code(runtime))}, 1, proposer());
+    EXPECT_TRUE(block) << block.error().to_string();
+    EXPECT_EQ(block->block.transactions.size(), 1u);
+    EXPECT_TRUE(block->receipts.receipts.at(0).status);
+    return block->receipts.metas.at(0).contract_address.value_or(Address{});
+}
+
+TEST(BlockExecution, TransferMovesValueAndPaysTheProposer) {
     Key alice = key(1), bob = key(2);
     auto chain = open_memory(config_for({alice}));
     const uint256 start = chain->account(alice.address).balance;
@@ -106,7 +172,7 @@ TEST(Executor, TransferMovesValueAndPaysTheProposer) {
     EXPECT_EQ(block->block.header.base_fee_per_gas, uint256(1'000'000'000));
 }
 
-TEST(Executor, ZeroMinimumGasPriceRunsFree) {
+TEST(BlockExecution, ZeroMinimumGasPriceRunsFree) {
     Key alice = key(1), bob = key(2);
     auto chain = open_memory(config_for({alice}, uint256(0)));
     const uint256 start = chain->account(alice.address).balance;
@@ -124,7 +190,7 @@ TEST(Executor, ZeroMinimumGasPriceRunsFree) {
     EXPECT_FALSE(proposer_exists);
 }
 
-TEST(Executor, InvalidTransactionsAreLeftOutWithEthereumWording) {
+TEST(BlockExecution, InvalidTransactionsAreLeftOutWithEthereumWording) {
     Key alice = key(1), poor = key(9), bob = key(2);
     auto chain = open_memory(config_for({alice}));
     std::vector<BlockTx> txs = {
@@ -134,34 +200,18 @@ TEST(Executor, InvalidTransactionsAreLeftOutWithEthereumWording) {
         transfer(poor, bob.address, 0, uint256(1)),                               // no funds
         transfer(alice, bob.address, 1, uint256(1), TxType::legacy, uint256(1)),  // below base
     };
-    Transaction create = txs[0].tx;
-    create.to.reset();
-    create.nonce = 1;
-    create.gas_limit = 100000;
-    ASSERT_TRUE(sign_transaction(create, alice.secret));
-    txs.push_back({create, transaction_hash(create), alice.address});
-    Transaction precompile = txs[0].tx;
-    precompile.to = Address{};
-    precompile.to->bytes[19] = 1;
-    precompile.nonce = 1;
-    ASSERT_TRUE(sign_transaction(precompile, alice.secret));
-    txs.push_back({precompile, transaction_hash(precompile), alice.address});
-
     auto block = chain->commit_block(txs, 1, proposer());
     ASSERT_TRUE(block);
     EXPECT_EQ(block->block.transactions.size(), 1u);
-    ASSERT_EQ(block->rejected.size(), 6u);
+    ASSERT_EQ(block->rejected.size(), 4u);
     auto reason = [&](size_t i) { return block->rejected[i].second.message; };
     EXPECT_EQ(reason(0).rfind("nonce too low", 0), 0u) << reason(0);
     EXPECT_EQ(reason(1).rfind("nonce too high", 0), 0u) << reason(1);
     EXPECT_EQ(reason(2).rfind("insufficient funds for gas * price + value", 0), 0u) << reason(2);
     EXPECT_EQ(reason(3).rfind("max fee per gas less than block base fee", 0), 0u) << reason(3);
-    EXPECT_NE(reason(4).find("contract creation is not supported yet"), std::string::npos);
-    EXPECT_EQ(block->rejected[4].second.code, Errc::unsupported);
-    EXPECT_NE(reason(5).find("precompiled contract"), std::string::npos);
 }
 
-TEST(Executor, BlockGasLimitIsRespected) {
+TEST(BlockExecution, BlockGasLimitIsRespected) {
     Key alice = key(1), bob = key(2);
     auto config = config_for({alice});
     config.gas_limit = 50000;  // room for two transfers
@@ -174,6 +224,191 @@ TEST(Executor, BlockGasLimitIsRespected) {
     EXPECT_EQ(block->block.transactions.size(), 2u);
     ASSERT_EQ(block->rejected.size(), 1u);
     EXPECT_EQ(block->rejected[0].second.message.rfind("gas limit reached", 0), 0u);
+}
+
+TEST(Contracts, DeployCallLogAndRevertInBlocks) {
+    Key alice = key(1);
+    auto chain = open_memory(config_for({alice}));
+    auto created =
+        chain->commit_block({send(alice, std::nullopt, 0, deploy_code(kStore))}, 1, proposer());
+    ASSERT_TRUE(created) << created.error().to_string();
+    ASSERT_EQ(created->receipts.receipts.size(), 1u);
+    EXPECT_TRUE(created->receipts.receipts[0].status);
+    const Address store = create_address(alice.address, 0);
+    EXPECT_EQ(created->receipts.metas[0].contract_address, store);
+    auto code = chain->code_at(store, 1);
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, kStore);
+
+    // A write with a log, and a revert, in one block: the revert is included, fails, and pays.
+    auto block = chain->commit_block(
+        {send(alice, store, 1, word(5)), send(alice, store, 2, word(0))}, 2, proposer());
+    ASSERT_TRUE(block) << block.error().to_string();
+    ASSERT_EQ(block->receipts.receipts.size(), 2u);
+    const Receipt& wrote = block->receipts.receipts[0];
+    EXPECT_TRUE(wrote.status);
+    ASSERT_EQ(wrote.logs.size(), 1u);
+    EXPECT_EQ(wrote.logs[0].address, store);
+    ASSERT_EQ(wrote.logs[0].topics.size(), 1u);
+    EXPECT_EQ(wrote.logs[0].topics[0], Hash32(uint256(0xaa).to_be()));
+    EXPECT_EQ(wrote.logs[0].data, word(5));
+    EXPECT_TRUE(block->block.header.logs_bloom.contains(store.view()));
+    EXPECT_FALSE(block->receipts.receipts[1].status);
+    EXPECT_TRUE(block->receipts.receipts[1].logs.empty());
+    EXPECT_GT(block->receipts.metas[1].gas_used, 21000u);
+    EXPECT_EQ(block->block.header.gas_used,
+              block->receipts.metas[0].gas_used + block->receipts.metas[1].gas_used);
+    auto slot0 = chain->storage_at(store, Hash32{}, 2);
+    ASSERT_TRUE(slot0);
+    EXPECT_EQ(*slot0, uint256(5));
+
+    LogFilter filter{0, 2, {store}, {}};
+    auto logs = chain->logs(filter, 10);
+    ASSERT_TRUE(logs);
+    ASSERT_EQ(logs->size(), 1u);
+    EXPECT_EQ((*logs)[0].tx_hash, block->tx_hashes[0]);
+    EXPECT_TRUE(chain->verify());
+}
+
+TEST(Contracts, KzgPointEvaluationIsLeftOutAsUnsupported) {
+    Key alice = key(1);
+    auto chain = open_memory(config_for({alice}));
+    Address kzg;
+    kzg.bytes[19] = 0x0a;
+    auto block = chain->commit_block({send(alice, kzg, 0, Bytes(192, 0))}, 1, proposer());
+    ASSERT_TRUE(block);
+    EXPECT_TRUE(block->block.transactions.empty());
+    ASSERT_EQ(block->rejected.size(), 1u);
+    EXPECT_EQ(block->rejected[0].second.code, Errc::unsupported);
+    EXPECT_NE(block->rejected[0].second.message.find("0x0a"), std::string::npos)
+        << block->rejected[0].second.message;
+}
+
+TEST(Contracts, NestedCallsReachTheDepthLimitWithoutCrashing) {
+    Key alice = key(1);
+    auto config = config_for({alice});
+    // 63/64 of the gas passes down each level, so 1024 levels need about 10^11 gas.
+    config.gas_limit = 200'000'000'000;
+    auto chain = open_memory(config);
+    const Address recurse = deploy(*chain, alice, 0, kRecurse);
+
+    CallRequest request;
+    request.to = recurse;
+    auto deep = chain->call(request, 1);
+    ASSERT_TRUE(deep) << deep.error().to_string();
+    EXPECT_TRUE(deep->status);
+    // 1024 calls nested below the transaction's frame ran; the next one failed.
+    EXPECT_EQ(deep->output, word(1025));
+
+    // With a usual gas limit the gas runs out first, some hundreds of levels down.
+    request.gas = 30'000'000;
+    auto shallow = chain->call(request, 1);
+    ASSERT_TRUE(shallow);
+    const auto depth = uint256::from_be(shallow->output);
+    ASSERT_TRUE(depth);
+    EXPECT_GT(*depth, uint256(300));
+    EXPECT_LT(*depth, uint256(1024));
+
+    // The same in a block.
+    auto block = chain->commit_block({send(alice, recurse, 1, {}, 150'000'000'000)}, 2, proposer());
+    ASSERT_TRUE(block) << block.error().to_string();
+    ASSERT_EQ(block->receipts.receipts.size(), 1u);
+    EXPECT_TRUE(block->receipts.receipts[0].status);
+    EXPECT_TRUE(chain->verify());
+}
+
+TEST(Contracts, CallReadsTheStateOfTheBlockAskedFor) {
+    Key alice = key(1);
+    auto chain = open_memory(config_for({alice}));
+    const Address store = deploy(*chain, alice, 0, kStore);  // block 1: slot 0 is 0
+    ASSERT_TRUE(chain->commit_block({send(alice, store, 1, word(5))}, 2, proposer()));
+    ASSERT_TRUE(chain->commit_block({send(alice, store, 2, word(9))}, 3, proposer()));
+
+    CallRequest get;
+    get.to = store;
+    const uint64_t expected[] = {0, 0, 5, 9};
+    for (uint64_t n = 1; n <= 3; ++n) {
+        auto r = chain->call(get, n);
+        ASSERT_TRUE(r) << r.error().to_string();
+        EXPECT_TRUE(r->status);
+        EXPECT_EQ(r->output, word(expected[n])) << "block " << n;
+    }
+    auto before = chain->call(get, 0);  // no code yet: nothing runs
+    ASSERT_TRUE(before);
+    EXPECT_TRUE(before->status);
+    EXPECT_TRUE(before->output.empty());
+    auto beyond = chain->call(get, 4);
+    ASSERT_FALSE(beyond);
+    EXPECT_NE(beyond.error().message.find("beyond the head block 3"), std::string::npos);
+
+    // A write in a call changes nothing.
+    CallRequest put = get;
+    put.data = word(42);
+    auto wrote = chain->call(put, 3);
+    ASSERT_TRUE(wrote);
+    EXPECT_TRUE(wrote->status);
+    EXPECT_EQ(wrote->logs.size(), 1u);
+    EXPECT_EQ(*chain->storage_at(store, Hash32{}, 3), uint256(9));
+
+    // A revert is an outcome with its data; a request the sender cannot pay for is an error.
+    CallRequest revert = get;
+    revert.data = word(0);
+    auto reverted = chain->call(revert, 3);
+    ASSERT_TRUE(reverted);
+    EXPECT_FALSE(reverted->status);
+    EXPECT_EQ(reverted->evm_status, evm::StatusCode::revert);
+    EXPECT_EQ(reverted->output, Bytes{0xee});
+    CallRequest rich = get;
+    rich.from = key(7).address;
+    rich.value = 1;
+    auto poor = chain->call(rich, 3);
+    ASSERT_FALSE(poor);
+    EXPECT_EQ(poor.error().message.rfind("insufficient funds", 0), 0u) << poor.error().message;
+}
+
+TEST(Contracts, EstimateGasIsEnoughAndCloseToTheLeast) {
+    Key alice = key(1);
+    auto chain = open_memory(config_for({alice}));
+    const Address store = deploy(*chain, alice, 0, kStore);
+    const Address forward = deploy(*chain, alice, 1, forwarder(store));
+
+    CallRequest request;
+    request.from = alice.address;
+    request.to = forward;
+    request.data = word(77);
+    auto estimate = chain->estimate_gas(request, 2);
+    ASSERT_TRUE(estimate) << estimate.error().to_string();
+    ASSERT_TRUE(estimate->gas);
+    const uint64_t gas = *estimate->gas;
+
+    // 1.5% less fails; the estimate itself succeeds in a block, using less than it.
+    CallRequest tight = request;
+    tight.gas = gas * 985 / 1000;
+    auto short_run = chain->call(tight, 2);
+    ASSERT_TRUE(short_run);
+    EXPECT_FALSE(short_run->status);
+    auto block = chain->commit_block({send(alice, forward, 2, word(77), gas)}, 3, proposer());
+    ASSERT_TRUE(block);
+    ASSERT_EQ(block->receipts.receipts.size(), 1u);
+    EXPECT_TRUE(block->receipts.receipts[0].status);
+    const uint64_t used = block->receipts.metas[0].gas_used;
+    EXPECT_LT(used, gas);
+    EXPECT_LE(gas, used + used / 2);
+    EXPECT_EQ(*chain->storage_at(store, Hash32{}, 3), uint256(77));
+
+    // A call that always reverts has no estimate, but its revert data.
+    CallRequest revert = request;
+    revert.data = word(0);
+    auto failed = chain->estimate_gas(revert, 3);
+    ASSERT_TRUE(failed);
+    EXPECT_FALSE(failed->gas);
+    EXPECT_EQ(failed->failure.evm_status, evm::StatusCode::revert);
+    CallRequest direct_revert = revert;
+    direct_revert.to = store;
+    auto direct = chain->estimate_gas(direct_revert, 3);
+    ASSERT_TRUE(direct);
+    EXPECT_FALSE(direct->gas);
+    EXPECT_EQ(direct->failure.output, Bytes{0xee});
 }
 
 TEST(Chain, GenesisFundsAccountsAndDependsOnTheChainId) {

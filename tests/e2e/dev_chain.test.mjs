@@ -2,7 +2,8 @@
 //
 // Starts the dev chain on a free port with a fresh data directory, drives it over HTTP and
 // WebSocket JSON-RPC the way a wallet or dapp would, and checks balances, nonces, receipts,
-// block subscriptions and the error codes ethers derives from the node's error messages.
+// a minimal contract creation, block subscriptions and the error codes ethers derives from the
+// node's error messages. Solidity contracts are covered by solidity.test.mjs.
 // The node must shut down cleanly (exit code 0) on SIGTERM.
 //
 // Run: npm ci --prefix tests/e2e && node --test tests/e2e/*.test.mjs
@@ -10,54 +11,29 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 
-const here = dirname(fileURLToPath(import.meta.url));
+import {
+    BASE_FEE,
+    BLOCK_GAS_LIMIT,
+    CHAIN_ID,
+    DEV_ADDRESSES,
+    DEV_KEYS,
+    DevNode,
+    GWEI,
+    PREFUND,
+    STEP_TIMEOUT_MS,
+    TRANSFER_GAS,
+    ethers,
+    eventWaiter,
+    expectEthersError,
+    httpProvider,
+    nodeMessage,
+    waitReceipt,
+    withTimeout,
+    wsProvider as newWsProvider,
+} from "./support.mjs";
 
-let ethers;
-try {
-    ethers = await import("ethers");
-} catch (e) {
-    throw new Error(
-        `ethers is not installed for the end-to-end tests (${e.code ?? e.message}).\n` +
-            "Run `npm ci --prefix tests/e2e` from the repository root (or `make test`, " +
-            "which does it for you), then run the tests again.",
-    );
-}
-const { JsonRpcProvider, WebSocketProvider, Wallet, isError, parseEther, parseUnits } = ethers;
-
-const HONEYCOMB_BIN = resolve(
-    process.env.HONEYCOMB_BIN ?? join(here, "..", "..", "build", "release", "honeycomb"),
-);
-const CHAIN_ID = 1337n;
-const GWEI = 10n ** 9n;
-const BASE_FEE = 1n * GWEI; // the default --min-gas-price, which is also the constant base fee
-const PREFUND = parseEther("10000");
-const TRANSFER_GAS = 21000n;
-const BLOCK_GAS_LIMIT = 30000000n;
-const BLOCK_INTERVAL_MS = 500; // empty blocks keep newHeads flowing
-const STEP_TIMEOUT_MS = 20000; // any single wait (receipt, block event) longer than this fails
-
-// The well-known development keys (the Hardhat / Anvil set) the dev chain prefunds.
-const DEV_KEYS = [
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
-    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
-    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
-    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
-    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
-    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
-    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
-];
-const DEV_ADDRESSES = DEV_KEYS.map((k) => new Wallet(k).address);
+const { Wallet, getCreateAddress, parseEther, parseUnits } = ethers;
 
 // Tests run in order against one node; each uses its own dev accounts so that balance
 // bookkeeping in one cannot be disturbed by another:
@@ -65,174 +41,26 @@ const DEV_ADDRESSES = DEV_KEYS.map((k) => new Wallet(k).address);
 //   7 replacement and nonces.
 
 const coinbase = Wallet.createRandom().address;
-const node = { child: null, stdout: "", stderr: "", exit: null, dataDir: null };
-let httpUrl;
-let wsUrl;
+const node = new DevNode({ coinbase });
 let provider; // HTTP
 let wsProvider; // WebSocket, created by the newHeads test
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-function freePort() {
-    return new Promise((resolvePort, reject) => {
-        const srv = net.createServer();
-        srv.unref();
-        srv.on("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const { port } = srv.address();
-            srv.close(() => resolvePort(port));
-        });
-    });
-}
-
-function tail(text, lines = 40) {
-    return text.split("\n").slice(-lines).join("\n");
-}
-
-function nodeOutput() {
-    return (
-        `--- honeycomb stderr (tail) ---\n${tail(node.stderr)}\n` +
-        `--- honeycomb stdout (tail) ---\n${tail(node.stdout)}`
-    );
-}
-
-// Rejects with a message naming `what` if `promise` does not settle within `ms`.
-function withTimeout(promise, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(
-            () => reject(new Error(`timed out after ${ms} ms waiting for ${what}\n${nodeOutput()}`)),
-            ms,
-        );
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// The node's own error message inside an ethers error, wherever ethers put it.
-function nodeMessage(e) {
-    return e?.info?.error?.message ?? e?.error?.message ?? e?.info?.info?.error?.message ?? "";
-}
-
-function describeError(e) {
-    return `ethers code ${e?.code}, message ${JSON.stringify(e?.shortMessage ?? e?.message)}, ` +
-        `node message ${JSON.stringify(nodeMessage(e))}`;
-}
-
-// Expects `promise` to reject with an ethers error of `code`; returns that error.
-async function expectEthersError(promise, code, what) {
-    let result;
-    try {
-        result = await withTimeout(promise, STEP_TIMEOUT_MS, what);
-    } catch (e) {
-        assert.ok(isError(e, code), `${what}: expected ethers error ${code}, got ${describeError(e)}`);
-        return e;
-    }
-    assert.fail(`${what}: expected ethers error ${code}, but it succeeded: ${JSON.stringify(result?.hash ?? result)}`);
-}
-
-async function waitReceipt(tx, what) {
-    const receipt = await withTimeout(tx.wait(), STEP_TIMEOUT_MS, `receipt of ${what} ${tx.hash}`);
-    assert.ok(receipt, `no receipt for ${what} ${tx.hash}`);
-    assert.equal(receipt.status, 1, `${what} ${tx.hash} failed (status ${receipt.status})`);
-    return receipt;
-}
 
 function wallet(i) {
     return new Wallet(DEV_KEYS[i], provider);
 }
 
-async function startNode() {
-    if (!existsSync(HONEYCOMB_BIN)) {
-        throw new Error(
-            `honeycomb binary not found at ${HONEYCOMB_BIN}: build it first ` +
-                "(cmake --build --preset release) or point HONEYCOMB_BIN at it",
-        );
-    }
-    const port = await freePort();
-    node.dataDir = await mkdtemp(join(tmpdir(), "honeycomb-e2e-"));
-    const args = [
-        "dev",
-        "--data-dir", node.dataDir,
-        "--rpc-addr", `127.0.0.1:${port}`,
-        "--coinbase", coinbase,
-        "--block-interval-ms", String(BLOCK_INTERVAL_MS),
-        "--quiet",
-    ];
-    const child = spawn(HONEYCOMB_BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
-    node.child = child;
-    node.exited = new Promise((res) => {
-        child.on("exit", (code, signal) => {
-            node.exit = { code, signal };
-            res(node.exit);
-        });
-    });
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (d) => (node.stderr += d));
-
-    const ready = new Promise((res, reject) => {
-        child.stdout.on("data", (d) => {
-            node.stdout += d;
-            const m = node.stdout.match(/JSON-RPC listening on (http:\/\/\S+) and (ws:\/\/\S+)/);
-            if (m) res({ http: m[1], ws: m[2] });
-        });
-        child.on("error", (e) =>
-            reject(new Error(`could not start ${HONEYCOMB_BIN}: ${e.message}`)),
-        );
-        child.on("exit", (code, signal) =>
-            reject(
-                new Error(
-                    `honeycomb dev exited before serving JSON-RPC (code ${code}, signal ${signal})\n` +
-                        nodeOutput(),
-                ),
-            ),
-        );
-    });
-    const urls = await withTimeout(ready, 30000, "the \"JSON-RPC listening\" line from honeycomb dev");
-    httpUrl = urls.http;
-    wsUrl = urls.ws;
-}
-
-// SIGTERM, then wait for the exit; SIGKILL only if it hangs (and fail).
-async function stopNode() {
-    const child = node.child;
-    if (!child || node.exit) return node.exit;
-    child.kill("SIGTERM");
-    let timer;
-    const hung = new Promise((res) => (timer = setTimeout(() => res(null), 20000)));
-    const exit = await Promise.race([node.exited, hung]);
-    clearTimeout(timer);
-    if (!exit) {
-        child.kill("SIGKILL");
-        await node.exited;
-        throw new Error(`honeycomb dev did not exit within 20 s of SIGTERM\n${nodeOutput()}`);
-    }
-    return exit;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 before(async () => {
-    await startNode();
-    // cacheTimeout -1: by default ethers answers a repeated identical request (a balance or a
-    // "pending" nonce) from a 250 ms cache, which would hide the very changes checked here.
-    provider = new JsonRpcProvider(httpUrl, undefined, { pollingInterval: 100, cacheTimeout: -1 });
+    await node.start();
+    provider = httpProvider(node.httpUrl);
 });
 
 after(async () => {
     // Close client connections first so the node has nothing in flight, then stop it.
     if (wsProvider) await wsProvider.destroy().catch(() => {});
     if (provider) provider.destroy();
-    const exit = await stopNode();
-    if (node.dataDir) await rm(node.dataDir, { recursive: true, force: true });
-    if (exit) {
-        assert.deepEqual(
-            exit,
-            { code: 0, signal: null },
-            `honeycomb dev must exit cleanly (code 0) on SIGTERM\n${nodeOutput()}`,
-        );
-    }
+    await node.stop();
 });
 
 test("eth_chainId is 1337", { timeout: 60000 }, async () => {
@@ -365,24 +193,15 @@ test("concurrent transfers from 4 wallets settle with exact balances and nonces"
 });
 
 test("newHeads over WebSocket: a block event follows a transfer", { timeout: 60000 }, async () => {
-    wsProvider = new WebSocketProvider(wsUrl, undefined, { cacheTimeout: -1 });
+    wsProvider = newWsProvider(node.wsUrl);
     assert.equal((await wsProvider.getNetwork()).chainId, CHAIN_ID);
 
     const seen = [];
-    const waiters = [];
+    const { notify, waitFor } = eventWaiter();
     const onBlock = (n) => {
         seen.push(n);
-        for (const w of waiters.splice(0)) w();
+        notify();
     };
-    const waitFor = (pred, what) =>
-        withTimeout(
-            new Promise((res) => {
-                const check = () => (pred() ? res() : waiters.push(check));
-                check();
-            }),
-            STEP_TIMEOUT_MS,
-            what,
-        );
     await wsProvider.on("block", onBlock);
     // Empty blocks come at most BLOCK_INTERVAL_MS apart: the first event proves the
     // subscription is live before the transfer is sent.
@@ -462,28 +281,23 @@ test("insufficient funds reaches ethers as INSUFFICIENT_FUNDS", { timeout: 60000
     assert.equal(await provider.getTransactionCount(poor.address), 1);
 });
 
-test("contract creation is refused with an error naming the missing EVM", { timeout: 60000 }, async (t) => {
+test("a minimal contract creation succeeds with a receipt and contractAddress", { timeout: 60000 }, async () => {
     const deployer = wallet(6);
-    // A tiny contract: constructor returns one byte of runtime code.
-    const initcode = "0x600a600c600039600a6000f3602a60005260206000f3";
-    for (const [path, extra] of [
-        ["eth_estimateGas", {}],
-        ["eth_sendRawTransaction", { gasLimit: 100000n }],
-    ]) {
-        let error;
-        try {
-            const send = deployer.sendTransaction({ data: initcode, ...extra });
-            await withTimeout(send, STEP_TIMEOUT_MS, `contract creation via ${path}`);
-        } catch (e) {
-            error = e;
-        }
-        assert.ok(error, `contract creation via ${path} was accepted`);
-        assert.doesNotMatch(error.message, /timed out/, error.message);
-        assert.match(nodeMessage(error), /contract creation.*no EVM/i, `via ${path}: ${describeError(error)}`);
-        t.diagnostic(`via ${path}: ${describeError(error)}`);
-    }
-    assert.equal(await provider.getTransactionCount(deployer.address, "pending"), 0, "no nonce consumed");
-    assert.equal(await provider.getBalance(deployer.address), PREFUND, "no fee charged");
+    // Init code that copies 10 bytes of runtime code to memory and returns them; the runtime
+    // code returns 42 as one 32-byte word.
+    const runtime = "0x602a60005260206000f3";
+    const initcode = "0x600a600c600039600a6000f3" + runtime.slice(2);
+    const nonce = await provider.getTransactionCount(deployer.address, "pending");
+    const tx = await withTimeout(deployer.sendTransaction({ data: initcode }), STEP_TIMEOUT_MS, "contract creation");
+    assert.equal(tx.to, null);
+    const receipt = await waitReceipt(tx, "contract creation");
+    const created = getCreateAddress({ from: deployer.address, nonce });
+    assert.equal(receipt.contractAddress, created, "contractAddress is keccak256(rlp([sender, nonce]))[12:]");
+    assert.equal(receipt.to, null);
+    assert.equal(await provider.getCode(created), runtime);
+    assert.equal(await provider.call({ to: created }), "0x" + "2a".padStart(64, "0"));
+    assert.equal(await provider.getTransactionCount(deployer.address), nonce + 1);
+    assert.equal(await provider.getBalance(deployer.address), PREFUND - receipt.fee, "only the fee is charged");
 });
 
 test("nonce gap, REPLACEMENT_UNDERPRICED, replacement and NONCE_EXPIRED", { timeout: 60000 }, async () => {

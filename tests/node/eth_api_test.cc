@@ -19,6 +19,60 @@ Address dev_address(size_t i) {
     return *parse_address(kDevAccounts[i].address);
 }
 
+Bytes word(uint64_t v) {
+    const auto be = uint256(v).to_be();
+    return Bytes(be.begin(), be.end());
+}
+std::string word_hex(uint64_t v) {
+    return to_hex(word(v));
+}
+uint64_t parse_u64(const std::string& quantity) {
+    return uint256::from_string(quantity)->low64();
+}
+
+// Code that copies the `n` bytes after its 10-byte prefix to memory and ends with them:
+// RETURN (init code deploying them) or REVERT.
+Bytes with_payload(const Bytes& payload, uint8_t end) {
+    const auto n = static_cast<uint8_t>(payload.size());
+    Bytes code = {0x60, n, 0x60, 10, 0x5f, 0x39, 0x60, n, 0x5f, end};
+    for (uint8_t b : payload)
+        code.push_back(b);
+    return code;
+}
+Bytes init_code(const Bytes& runtime) {
+    return with_payload(runtime, 0xf3);
+}
+
+// Solidity's revert payload for require(false, "nope"): Error(string).
+Bytes error_nope() {
+    Bytes out = {0x08, 0xc3, 0x79, 0xa0};
+    for (uint64_t w : {32, 4})
+        for (uint8_t b : word(w))
+            out.push_back(b);
+    Bytes text(32, 0);
+    std::copy_n("nope", 4, text.begin());
+    out.insert(out.end(), text.begin(), text.end());
+    return out;
+}
+
+// No calldata: returns slot 0. A word v != 0: stores it in slot 0 and logs it (LOG1). A zero
+// word: jumps to a tail that reverts with error_nope().
+Bytes store_code() {
+    Bytes code = {
+        0x36, 0x15, 0x60, 0x18, 0x57,              // if calldatasize == 0 goto get
+        0x5f, 0x35, 0x80, 0x15, 0x60, 0x21, 0x57,  // v = calldata[0]; if v == 0 goto rev
+        0x80, 0x5f, 0x55,                          // sstore(0, v)
+        0x5f, 0x52, 0x60, 0xaa, 0x60, 0x20, 0x5f, 0xa1, 0x00,  // mstore(0, v); log1(0, 32, 0xaa)
+        0x5b, 0x5f, 0x54, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3,  // get: return sload(0)
+        0x5b,                                                  // rev: the payload is copied
+    };                                                         // from offset 34 + 10
+    Bytes tail = with_payload(error_nope(), 0xfd);
+    tail[3] = 34 + 10;
+    code.insert(code.end(), tail.begin(), tail.end());
+    return code;
+}
+const Bytes kStore = store_code();
+
 // An in-memory node with the dev accounts funded and the API on a dispatcher.
 class EthApiTest : public ::testing::Test {
   protected:
@@ -60,6 +114,32 @@ class EthApiTest : public ::testing::Test {
         tx.max_fee_per_gas = uint256(2'000'000'000);
         EXPECT_TRUE(sign_transaction(tx, dev_key(from)));
         return to_hex(encode_transaction(tx));
+    }
+
+    std::string raw_tx(size_t from, std::optional<Address> to, uint64_t nonce, Bytes data,
+                       uint64_t gas) {
+        Transaction tx;
+        tx.type = TxType::dynamic_fee;
+        tx.chain_id = kChainId;
+        tx.nonce = nonce;
+        tx.gas_limit = gas;
+        tx.to = to;
+        tx.data = std::move(data);
+        tx.max_fee_per_gas = uint256(2'000'000'000);
+        EXPECT_TRUE(sign_transaction(tx, dev_key(from)));
+        return to_hex(encode_transaction(tx));
+    }
+
+    // Deploys runtime from dev account `from` (nonce 0) in a block of its own; its address.
+    std::string deploy_contract(size_t from, const Bytes& runtime) {
+        json sent = call("eth_sendRawTransaction",
+                         {raw_tx(from, std::nullopt, 0, init_code(runtime), 200'000)});
+        EXPECT_TRUE(sent.contains("result")) << sent.dump();
+        EXPECT_TRUE(node_->seal_now());
+        json receipt = result("eth_getTransactionReceipt", {sent["result"]});
+        EXPECT_EQ(receipt["status"], "0x1");
+        EXPECT_NE(result("eth_getCode", {receipt["contractAddress"], "latest"}), "0x");
+        return receipt.value("contractAddress", "");
     }
 
     std::unique_ptr<Node> node_;
@@ -166,17 +246,13 @@ TEST_F(EthApiTest, RejectionsCarryEthereumWordingAndCodes) {
         garbage["error"]["message"].get<std::string>().rfind("transaction type not supported", 0),
         0u);
 
-    // Contract creation: a clear refusal naming the missing EVM.
-    Transaction create;
-    create.type = TxType::dynamic_fee;
-    create.chain_id = kChainId;
-    create.gas_limit = 100000;
-    create.max_fee_per_gas = uint256(2'000'000'000);
-    create.data = {0x60, 0x00};
-    ASSERT_TRUE(sign_transaction(create, dev_key(3)));
-    json refused = call("eth_sendRawTransaction", {to_hex(encode_transaction(create))});
-    EXPECT_EQ(refused["error"]["code"], rpc::kTransactionRejected);
-    EXPECT_NE(refused["error"]["message"].get<std::string>().find("no EVM"), std::string::npos);
+    // Init code over the EIP-3860 limit.
+    json huge = call("eth_sendRawTransaction",
+                     {raw_tx(3, std::nullopt, 0, Bytes(kMaxInitcodeSize + 1, 0), 10'000'000)});
+    EXPECT_EQ(huge["error"]["code"], rpc::kTransactionRejected);
+    EXPECT_EQ(huge["error"]["message"].get<std::string>().rfind("max initcode size exceeded", 0),
+              0u)
+        << huge.dump();
 
     json wrong_type = call("eth_getBalance", {42, "latest"});
     EXPECT_EQ(wrong_type["error"]["code"], rpc::kInvalidParams);
@@ -190,7 +266,7 @@ TEST_F(EthApiTest, RejectionsCarryEthereumWordingAndCodes) {
     EXPECT_EQ(no_keys["error"]["code"], rpc::kMethodNotSupported);
 }
 
-TEST_F(EthApiTest, CallAndEstimateFollowTransferRules) {
+TEST_F(EthApiTest, CallAndEstimateRunTheEvm) {
     Address fresh;
     fresh.bytes[19] = 0x77;
     json transfer = {
@@ -209,10 +285,50 @@ TEST_F(EthApiTest, CallAndEstimateFollowTransferRules) {
     EXPECT_NE(e["error"]["message"].get<std::string>().find("insufficient funds"),
               std::string::npos);
 
+    // Init code PUSH1 0, deploying empty code: 53000 + 16 + 4 calldata + 2 initcode word + 3.
     json deploy = {{"from", kDevAccounts[0].address}, {"data", "0x6000"}};
-    json d = call("eth_estimateGas", {deploy});
-    ASSERT_TRUE(d.contains("error"));
-    EXPECT_NE(d["error"]["message"].get<std::string>().find("no EVM"), std::string::npos);
+    EXPECT_EQ(result("eth_estimateGas", {deploy}), uint256(53025).to_hex());
+
+    // A contract that stores a word, logs it, and reverts with Error("nope") on zero.
+    const std::string store = deploy_contract(0, kStore);
+    json set = {{"from", kDevAccounts[1].address}, {"to", store}, {"data", word_hex(5)}};
+    const std::string gas = result("eth_estimateGas", {set});
+    json sent = call("eth_sendRawTransaction",
+                     {raw_tx(1, *parse_address(store), 0, word(5), parse_u64(gas))});
+    ASSERT_TRUE(sent.contains("result")) << sent.dump();
+    auto block = node_->seal_now();
+    ASSERT_TRUE(block);
+    json receipt = result("eth_getTransactionReceipt", {sent["result"]});
+    EXPECT_EQ(receipt["status"], "0x1");
+    ASSERT_EQ(receipt["logs"].size(), 1u);
+    EXPECT_EQ(receipt["logs"][0]["address"], store);
+    EXPECT_EQ(receipt["logs"][0]["data"], word_hex(5));
+    EXPECT_EQ(result("eth_getStorageAt", {store, "0x0", "latest"}), word_hex(5));
+    json logs = result("eth_getLogs", {{{"fromBlock", "0x0"}, {"address", store}}});
+    ASSERT_EQ(logs.size(), 1u);
+    EXPECT_EQ(logs[0]["transactionHash"], sent["result"]);
+
+    // eth_call reads the latest state and older ones.
+    json get = {{"to", store}};
+    const std::string latest = uint256(node_->chain().head_number()).to_hex();
+    const std::string before = uint256(node_->chain().head_number() - 1).to_hex();
+    EXPECT_EQ(result("eth_call", {get, "latest"}), word_hex(5));
+    EXPECT_EQ(result("eth_call", {get, latest}), word_hex(5));
+    EXPECT_EQ(result("eth_call", {get, before}), word_hex(0));
+
+    // A revert: code 3, the reason decoded into the message, the raw data as `data`.
+    json zero = {{"to", store}, {"data", word_hex(0)}};
+    for (const char* method : {"eth_call", "eth_estimateGas"}) {
+        json reverted = call(method, {zero, "latest"});
+        ASSERT_TRUE(reverted.contains("error")) << method << ": " << reverted.dump();
+        EXPECT_EQ(reverted["error"]["code"], rpc::kExecutionReverted);
+        EXPECT_EQ(reverted["error"]["message"], "execution reverted: nope");
+        EXPECT_EQ(reverted["error"]["data"], to_hex(error_nope()));
+    }
+    // Other failures name themselves.
+    json starved = call("eth_call", {{{"to", store}, {"data", word_hex(6)}, {"gas", "0x5300"}}});
+    EXPECT_EQ(starved["error"]["code"], rpc::kInvalidInput);
+    EXPECT_EQ(starved["error"]["message"], "execution failed: out of gas");
 }
 
 TEST_F(EthApiTest, FiltersReportChangesSinceTheLastPoll) {

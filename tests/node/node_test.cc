@@ -54,6 +54,32 @@ bool eventually(Pred pred) {
     return pred();
 }
 
+TEST(Node, DropsATransactionTheChainCannotExecute) {
+    auto node = Node::open(dev_config());
+    ASSERT_TRUE(node) << node.error().to_string();
+    // A call into the KZG point evaluation precompile, which this chain does not implement.
+    Transaction tx;
+    tx.chain_id = 1337;
+    tx.gas_limit = 100000;
+    tx.to = Address{};
+    tx.to->bytes[19] = 0x0a;
+    tx.data = Bytes(192, 1);
+    ASSERT_TRUE(sign_transaction(tx, dev_key(0)));
+    auto hash = (*node)->submit_raw_transaction(encode_transaction(tx));
+    ASSERT_TRUE(hash) << hash.error().to_string();
+    auto block = (*node)->seal_now();
+    ASSERT_TRUE(block);
+    EXPECT_TRUE(block->block.transactions.empty());
+    ASSERT_EQ(block->rejected.size(), 1u);
+    EXPECT_EQ(block->rejected[0].second.code, Errc::unsupported);
+    EXPECT_FALSE((*node)->pool().contains(*hash));
+    // The sender's nonce is free for the next transaction.
+    ASSERT_TRUE((*node)->submit_raw_transaction(transfer(0, 0, 1)));
+    auto next = (*node)->seal_now();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->block.transactions.size(), 1u);
+}
+
 TEST(Node, SealsPendingTransactionsWithinTheBlockSizeLimit) {
     NodeConfig config = dev_config();
     config.seal.max_block_txs = 2;

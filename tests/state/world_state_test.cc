@@ -179,6 +179,66 @@ TEST(WorldState, PersistedStateReopensWithTheSameRootAndHistory) {
     EXPECT_NE(beyond.error().message.find("beyond the head block 2"), std::string::npos);
 }
 
+TEST(HistoricalState, ReadsAccountsStorageAndSlotCountsAsOfAPastBlock) {
+    storage::MemoryStore store;
+    WorldState ws;
+    Bytes code{0x60, 0x00};
+    const Hash32 code_hash = keccak256(code);
+    // Block 0: slots 1 and 2; block 1: slot 1 cleared, slot 3 set; block 2: slot 2 cleared, slot
+    // 3 changed, slot 4 set, and a balance change.
+    StateDiff b0;
+    b0.code[code_hash] = code;
+    b0.accounts[addr(2)] = Account{1, uint256(10), code_hash};
+    b0.storage[{addr(2), slot(1)}] = uint256(11);
+    b0.storage[{addr(2), slot(2)}] = uint256(22);
+    StateDiff b1;
+    b1.storage[{addr(2), slot(1)}] = uint256(0);
+    b1.storage[{addr(2), slot(3)}] = uint256(7);
+    StateDiff b2;
+    b2.accounts[addr(2)] = Account{1, uint256(30), code_hash};
+    b2.storage[{addr(2), slot(2)}] = uint256(0);
+    b2.storage[{addr(2), slot(3)}] = uint256(8);
+    b2.storage[{addr(2), slot(4)}] = uint256(1);
+    uint64_t n = 0;
+    for (const StateDiff* d : {&b0, &b1, &b2}) {
+        StateDiff reverse = ws.apply(*d);
+        storage::WriteBatch batch;
+        ws.persist(*d, reverse, n++, batch);
+        ASSERT_TRUE(store.write(batch, true));
+    }
+
+    const size_t expected_sizes[] = {2, 2, 2};  // {1,2}, {2,3}, {3,4}
+    const uint256 expected_slot3[] = {0, 7, 8};
+    for (uint64_t block = 0; block <= 2; ++block) {
+        HistoricalState past(store, ws, block, 2);
+        EXPECT_EQ(past.storage_size(addr(2)), expected_sizes[block]) << "block " << block;
+        EXPECT_EQ(past.storage(addr(2), slot(3)), expected_slot3[block]) << "block " << block;
+        EXPECT_TRUE(past.status());
+    }
+    HistoricalState at0(store, ws, 0, 2);
+    EXPECT_EQ(at0.account(addr(2))->balance, uint256(10));
+    EXPECT_EQ(at0.storage(addr(2), slot(1)), uint256(11));
+    EXPECT_EQ(at0.code(code_hash).size(), code.size());
+    EXPECT_FALSE(at0.account(addr(9)).has_value());
+
+    // An overlay runs on the past state as on the latest.
+    StateOverlay overlay(at0);
+    EXPECT_EQ(overlay.balance(addr(2)), uint256(10));
+    overlay.set_storage(addr(2), slot(1), 0);
+    overlay.set_storage(addr(2), slot(2), 0);
+    EXPECT_FALSE(overlay.has_storage(addr(2)));
+    StateOverlay latest(ws);
+    latest.set_storage(addr(2), slot(1), 0);
+    latest.set_storage(addr(2), slot(2), 0);
+    EXPECT_TRUE(latest.has_storage(addr(2)));  // slots 3 and 4 are set now
+
+    // A read past the head is kept as the reader's error.
+    HistoricalState beyond(store, ws, 5, 2);
+    EXPECT_FALSE(beyond.account(addr(2)).has_value());
+    ASSERT_FALSE(beyond.status());
+    EXPECT_NE(beyond.status().error().message.find("beyond the head block 2"), std::string::npos);
+}
+
 TEST(WorldState, OpenRejectsCorruptRecords) {
     storage::MemoryStore store;
     Bytes key{'a'};

@@ -334,6 +334,25 @@ TEST_F(TxPoolTest, FutureNonceIsQueuedUntilTheGapFills) {
         EXPECT_EQ(block[i].tx.nonce, i);
 }
 
+TEST_F(TxPoolTest, RemoveDropsOneTransactionAndQueuesTheSendersLaterNonces) {
+    const Bytes first = dynamic(1, 0, 10, 1), second = dynamic(1, 1, 10, 1);
+    const Bytes other = dynamic(2, 0, 10, 1);
+    add_ok(first);
+    add_ok(second);
+    add_ok(other);
+    EXPECT_TRUE(pool().remove(hash_of(first)));
+    EXPECT_FALSE(pool().remove(hash_of(first)));
+    EXPECT_FALSE(pool().contains(hash_of(first)));
+    EXPECT_EQ(pool().size(), 2u);
+    EXPECT_EQ(pool().queued_count(), 1u);  // nonce 1 waits for a new nonce 0
+    EXPECT_EQ(block_hashes(), std::vector<Hash32>{hash_of(other)});
+    EXPECT_TRUE(pool().remove(hash_of(other)));
+    EXPECT_TRUE(pool().remove(hash_of(second)));
+    EXPECT_EQ(pool().size(), 0u);
+    EXPECT_EQ(pool().pending_count(), 0u);
+    add_ok(first);  // the slot is free again
+}
+
 TEST_F(TxPoolTest, PendingNonceOfAnUnknownSenderIsTheAccountNonce) {
     state_.set(addr(2), 42, kRich);
     EXPECT_EQ(pool().pending_nonce(addr(2)), 42u);
