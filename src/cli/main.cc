@@ -195,6 +195,7 @@ int run_dev(const DevOptions& o) {
     server_config.threads = o.rpc_threads;
     server_config.limits = limits;
     server_config.cors_origins = o.cors;
+    server_config.metrics = [&node = **node] { return node.metrics().render(); };
     server_config.logger = [](std::string_view line) {
         std::fprintf(stderr, "rpc: %.*s\n", static_cast<int>(line.size()), line.data());
     };

@@ -49,6 +49,16 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
     node->accounts_ = std::make_unique<ChainAccounts>(*node->chain_);
     node->pool_ = std::make_unique<txpool::TxPool>(node->config_.pool, *node->accounts_);
     Node* self = node.get();
+    node->metrics_.gauge("hc_block_height", "Number of the latest committed block",
+                         [self] { return double(self->chain_->head_number()); });
+    node->metrics_.gauge("hc_txpool_transactions", "Transactions in the pool (pending and queued)",
+                         [self] { return double(self->pool_->size()); });
+    node->committed_txs_ = &node->metrics_.counter("hc_committed_transactions_total",
+                                                   "Transactions included in committed blocks");
+    node->commit_latency_ = &node->metrics_.histogram(
+        "hc_commit_latency_seconds",
+        "Time from a transaction's admission at this node to the commit of its block",
+        latency_buckets());
     node->pool_->set_listener([self](const Hash32& hash) {
         for (const auto& listener : self->pending_listeners_)
             listener(hash);
@@ -66,7 +76,24 @@ Node::~Node() {
 }
 
 Result<Hash32> Node::submit_raw_transaction(BytesView raw) {
-    return pool_->add(raw);
+    HC_ASSIGN_OR_RETURN(Hash32 hash, pool_->add(raw));
+    std::lock_guard lock(admitted_mu_);
+    admitted_.emplace(hash, std::chrono::steady_clock::now());
+    return hash;
+}
+
+void Node::observe_commit(const chain::CommittedBlock& block) {
+    committed_txs_->add(block.tx_hashes.size());
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(admitted_mu_);
+    for (const Hash32& h : block.tx_hashes) {
+        auto it = admitted_.find(h);
+        if (it == admitted_.end()) continue;
+        commit_latency_->observe(std::chrono::duration<double>(now - it->second).count());
+        admitted_.erase(it);
+    }
+    // Forget what left the pool without being committed (replaced, dropped, evicted).
+    std::erase_if(admitted_, [&](const auto& entry) { return !pool_->contains(entry.first); });
 }
 
 void Node::on_pending_transaction(std::function<void(const Hash32&)> listener) {
@@ -94,6 +121,7 @@ Result<chain::CommittedBlock> Node::seal(bool allow_empty) {
                      error.message.c_str());
     }
     pool_->on_block_committed();
+    observe_commit(block);
     for (const auto& listener : block_listeners_)
         listener(block);
     return block;

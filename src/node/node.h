@@ -8,8 +8,10 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "chain/chain.h"
+#include "node/metrics.h"
 #include "txpool/txpool.h"
 
 namespace hc::node {
@@ -40,6 +42,9 @@ class Node {
     const chain::Chain& chain() const noexcept { return *chain_; }
     txpool::TxPool& pool() noexcept { return *pool_; }
     const NodeConfig& config() const noexcept { return config_; }
+    // hc_block_height, hc_txpool_transactions, hc_committed_transactions_total and
+    // hc_commit_latency_seconds (admission to commit, for transactions admitted here).
+    const Metrics& metrics() const noexcept { return metrics_; }
 
     // Admits a signed transaction (the eth_sendRawTransaction path) through the pool's checks.
     Result<Hash32> submit_raw_transaction(BytesView raw);
@@ -72,6 +77,13 @@ class Node {
     std::unique_ptr<txpool::TxPool> pool_;
     std::vector<std::function<void(const chain::CommittedBlock&)>> block_listeners_;
     std::vector<std::function<void(const Hash32&)>> pending_listeners_;
+
+    Metrics metrics_;
+    Counter* committed_txs_ = nullptr;
+    Histogram* commit_latency_ = nullptr;
+    std::mutex admitted_mu_;
+    std::unordered_map<Hash32, std::chrono::steady_clock::time_point> admitted_;
+    void observe_commit(const chain::CommittedBlock& block);
 
     std::mutex mu_;
     std::condition_variable wake_;

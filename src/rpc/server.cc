@@ -286,6 +286,12 @@ class HttpConnection : public Session, public std::enable_shared_from_this<HttpC
 
         if (websocket::is_upgrade(request)) return upgrade();
         if (request.method() == http::verb::options) return preflight(close_after);
+        if (request.method() == http::verb::get && request.target() == "/metrics" &&
+            shared_.config.metrics) {
+            Response res = response(http::status::ok, shared_.config.metrics());
+            res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+            return write(std::move(res), close_after);
+        }
         if (request.method() != http::verb::post) {
             Response res = error_response(
                 http::status::method_not_allowed,

@@ -7,11 +7,12 @@
 // transport answers with its own status and a JSON-RPC error body:
 //   413  body over Limits::max_body_bytes (-32005), then the connection is closed
 //   415  other or missing content type
-//   405  GET that is not a WebSocket upgrade, and any other method
+//   405  GET that is not a WebSocket upgrade (or GET /metrics, when served), and any other method
 //   503  more than Limits::max_connections open connections (-32005), then closed
 //   400  a request that is not HTTP
 //   403  WebSocket upgrade from a browser Origin not in cors_origins
-// OPTIONS answers CORS preflights with 204.
+// OPTIONS answers CORS preflights with 204. GET /metrics answers with ServerConfig::metrics(),
+// Prometheus text format, when that is set.
 //
 // WebSocket: upgrade (GET) on any path. Each text or binary message is dispatched and the reply
 // sent as text; Session::send pushes notifications, queued per connection and written in order.
@@ -56,6 +57,9 @@ struct ServerConfig {
     // trickling bytes cannot hold a connection forever). WebSocket: see above.
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
     std::chrono::milliseconds request_timeout = std::chrono::seconds(30);
+    // When set, GET /metrics answers with what it returns (Prometheus text exposition format).
+    // Called on a server thread.
+    std::function<std::string()> metrics;
     // Receives one line per noteworthy event (accept failure, exception caught). Default: silent.
     std::function<void(std::string_view)> logger;
 };

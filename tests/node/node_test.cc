@@ -80,6 +80,22 @@ TEST(Node, DropsATransactionTheChainCannotExecute) {
     EXPECT_EQ(next->block.transactions.size(), 1u);
 }
 
+TEST(Node, MetricsCountCommitsAndTheirLatency) {
+    auto node = Node::open(dev_config());
+    ASSERT_TRUE(node) << node.error().to_string();
+    ASSERT_TRUE((*node)->submit_raw_transaction(transfer(0, 0, 1)));
+    ASSERT_TRUE((*node)->submit_raw_transaction(transfer(0, 1, 1)));
+    std::string before = (*node)->metrics().render();
+    EXPECT_NE(before.find("\nhc_txpool_transactions 2\n"), std::string::npos) << before;
+    EXPECT_NE(before.find("\nhc_block_height 0\n"), std::string::npos) << before;
+    ASSERT_TRUE((*node)->seal_now());
+    std::string after = (*node)->metrics().render();
+    EXPECT_NE(after.find("\nhc_block_height 1\n"), std::string::npos) << after;
+    EXPECT_NE(after.find("\nhc_txpool_transactions 0\n"), std::string::npos) << after;
+    EXPECT_NE(after.find("\nhc_committed_transactions_total 2\n"), std::string::npos) << after;
+    EXPECT_NE(after.find("\nhc_commit_latency_seconds_count 2\n"), std::string::npos) << after;
+}
+
 TEST(Node, SealsPendingTransactionsWithinTheBlockSizeLimit) {
     NodeConfig config = dev_config();
     config.seal.max_block_txs = 2;

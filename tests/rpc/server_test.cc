@@ -436,6 +436,36 @@ TEST_F(ServerTest, GetIsNotAllowedButKeepsTheConnection) {
     EXPECT_EQ(client.post(std::string(kEcho)).body(), kEchoReply);
 }
 
+TEST_F(ServerTest, GetMetricsServesTheMetricsTextOnlyWhenConfigured) {
+    ServerConfig config;
+    std::atomic<int> calls{0};
+    config.metrics = [&calls] {
+        ++calls;
+        return std::string("# TYPE hc_height gauge\nhc_height 7\n");
+    };
+    start(config);
+    HttpClient client(server->port());
+    http::request<http::string_body> get{http::verb::get, "/metrics", 11};
+    get.set(http::field::host, "x");
+    auto res = client.request(get);
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(res.body(), "# TYPE hc_height gauge\nhc_height 7\n");
+    EXPECT_NE(res[http::field::content_type].find("text/plain"), beast::string_view::npos);
+    EXPECT_EQ(calls.load(), 1);
+    // Other paths are still JSON-RPC only.
+    http::request<http::string_body> other{http::verb::get, "/other", 11};
+    other.set(http::field::host, "x");
+    EXPECT_EQ(client.request(other).result(), http::status::method_not_allowed);
+}
+
+TEST_F(ServerTest, GetMetricsIsNotAllowedWithoutAProvider) {
+    start();
+    HttpClient client(server->port());
+    http::request<http::string_body> get{http::verb::get, "/metrics", 11};
+    get.set(http::field::host, "x");
+    EXPECT_EQ(client.request(get).result(), http::status::method_not_allowed);
+}
+
 TEST_F(ServerTest, BodyOverTheLimitIs413) {
     ServerConfig config;
     config.limits.max_body_bytes = 1024;
