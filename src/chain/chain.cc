@@ -424,8 +424,18 @@ BlockHeader header_for(const BlockContext& env, const Hash32& parent_hash, const
 
 }  // namespace
 
+Result<std::optional<Bytes>> Chain::consensus_record(uint64_t number) const {
+    if (number > head_number()) return std::optional<Bytes>{};
+    return store_->get(Column::consensus, be64(number));
+}
+
 Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint64_t timestamp,
-                                           const Address& proposer) {
+                                           const Address& proposer, const BlockOrigin& origin) {
+    if (origin.extra_data.size() > kMaxExtraDataSize)
+        return make_error(Errc::invalid_argument, "extra data of " +
+                                                      std::to_string(origin.extra_data.size()) +
+                                                      " bytes; a header holds at most " +
+                                                      std::to_string(kMaxExtraDataSize));
     // Execution only reads the state, so readers keep running; the one writer is serialised by
     // the caller (one sealing thread), and the exclusive lock below covers the switch-over.
     BlockContext env;
@@ -452,6 +462,7 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
     state::StateDiff reverse = state_.apply(ex.diff);
     CommittedBlock out;
     out.block.header = header_for(env, parent_hash, ex, state_.root());
+    out.block.header.extra_data = origin.extra_data;
     out.hash = out.block.header.hash();
     for (const auto& t : ex.included) {
         out.block.transactions.push_back(t.tx);
@@ -471,6 +482,8 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
     for (size_t i = 0; i < out.tx_hashes.size(); ++i)
         batch.put(Column::index_tx_hash, out.tx_hashes[i].view(),
                   encode_location({h, env.number, static_cast<uint32_t>(i)}));
+    if (!origin.consensus_record.empty())
+        batch.put(Column::consensus, be64(env.number), origin.consensus_record);
     batch.put(Column::meta, kHeadKey, h.view());
     if (Status written = store_->write(batch, true); !written) {
         state_.apply(reverse);  // the block never happened

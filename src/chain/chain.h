@@ -10,6 +10,8 @@
 //   index_tx_hash       tx hash -> rlp([block hash, number, index])
 //   state, code         flat state records (state/world_state.h)
 //   meta                "genesis" -> genesis hash, "head" -> head block hash
+//   consensus           8-byte big-endian number -> the consensus record of the block (opaque
+//                       here: what the consensus layer needs to prove the block was committed)
 // A block is visible only once its write returned: readers see the previous head until then.
 //
 // Thread-safe: any number of readers run alongside one writer (commit_block).
@@ -46,6 +48,12 @@ struct BlockTx {
     Transaction tx;
     Hash32 hash;
     Address sender;
+};
+
+// What the block producer adds to a block besides its transactions.
+struct BlockOrigin {
+    Bytes extra_data;        // the header's extra data (at most kMaxExtraDataSize bytes)
+    Bytes consensus_record;  // stored with the block in the same write; empty: none
 };
 
 struct TxLocation {
@@ -165,8 +173,12 @@ class Chain {
     // Executes txs on top of the head (leaving out invalid ones), and commits the block in one
     // atomic write with the write-ahead log synced before returning. The block's timestamp is
     // `timestamp`, or the parent's if that is later.
+    // origin's extra data goes into the header and its consensus record is stored with the block.
     Result<CommittedBlock> commit_block(const std::vector<BlockTx>& txs, uint64_t timestamp,
-                                        const Address& proposer);
+                                        const Address& proposer, const BlockOrigin& origin = {});
+
+    // The consensus record stored with block `number`, if any.
+    Result<std::optional<Bytes>> consensus_record(uint64_t number) const;
 
     // Executes request on the state after block `number` (at most the head), in the context of
     // that block, and throws the changes away. An invalid request (gas below the intrinsic gas,

@@ -28,6 +28,8 @@ const char* column_name(Column c) noexcept {
             return "index_block_hash";
         case Column::index_block_number:
             return "index_block_number";
+        case Column::consensus:
+            return "consensus";
         case Column::index_tx_hash:
             return "index_tx_hash";
     }

@@ -31,13 +31,14 @@ enum class Column : uint8_t {
     index_block_hash,    // block hash -> block number
     index_block_number,  // big-endian block number -> canonical block hash
     index_tx_hash,       // transaction hash -> block hash and index within the block
+    consensus,           // big-endian block number -> the consensus record that committed it
 };
 
-inline constexpr size_t kColumnCount = 9;
+inline constexpr size_t kColumnCount = 10;
 inline constexpr std::array<Column, kColumnCount> kAllColumns = {
-    Column::meta,          Column::headers, Column::bodies,           Column::receipts,
-    Column::state,         Column::code,    Column::index_block_hash, Column::index_block_number,
-    Column::index_tx_hash,
+    Column::meta,          Column::headers,   Column::bodies,           Column::receipts,
+    Column::state,         Column::code,      Column::index_block_hash, Column::index_block_number,
+    Column::index_tx_hash, Column::consensus,
 };
 
 // "headers", "index_tx_hash", ...: the column family name, also used in error messages.

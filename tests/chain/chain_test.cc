@@ -411,6 +411,33 @@ TEST(Contracts, EstimateGasIsEnoughAndCloseToTheLeast) {
     EXPECT_EQ(direct->failure.output, Bytes{0xee});
 }
 
+TEST(Chain, BlockOriginGoesIntoTheHeaderAndTheConsensusRecordIsStoredWithTheBlock) {
+    Key alice = key(1), bob = key(2);
+    auto chain = open_memory(config_for({alice}));
+    BlockOrigin origin;
+    origin.extra_data = Bytes(32, 0xab);
+    origin.consensus_record = {1, 2, 3};
+    auto b1 =
+        chain->commit_block({transfer(alice, bob.address, 0, uint256(1))}, 1, proposer(), origin);
+    ASSERT_TRUE(b1) << b1.error().to_string();
+    EXPECT_EQ(b1->block.header.extra_data, origin.extra_data);
+    auto b2 = chain->commit_block({}, 2, proposer());
+    ASSERT_TRUE(b2);
+    auto r1 = chain->consensus_record(1);
+    ASSERT_TRUE(r1 && *r1);
+    EXPECT_EQ(**r1, origin.consensus_record);
+    auto r2 = chain->consensus_record(2);
+    ASSERT_TRUE(r2);
+    EXPECT_FALSE(*r2);
+    EXPECT_TRUE(chain->verify());
+
+    origin.extra_data = Bytes(33, 0);
+    auto too_long = chain->commit_block({}, 3, proposer(), origin);
+    ASSERT_FALSE(too_long);
+    EXPECT_NE(too_long.error().message.find("at most 32"), std::string::npos);
+    EXPECT_EQ(chain->head_number(), 2u);
+}
+
 TEST(Chain, GenesisFundsAccountsAndDependsOnTheChainId) {
     Key alice = key(1);
     auto a = open_memory(config_for({alice}));
