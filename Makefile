@@ -1,9 +1,9 @@
 # Thin wrappers over the CMake presets in CMakePresets.json.
 # `make run` and `make test` are the quick start; each installs what is missing first.
-.PHONY: deps build run test test-asan bench bench-load fuzz format format-check clean
+.PHONY: deps build run test test-asan bench bench-load fuzz format format-check clean sim
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api fuzz_evm
+FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api fuzz_evm fuzz_frame fuzz_config fuzz_consensus
 
 deps:
 	@scripts/install-deps.sh
@@ -12,10 +12,10 @@ build: deps
 	cmake --preset release
 	cmake --build --preset release
 
-# A one-node development chain with a short demo; Ctrl-C stops it. Data stays in
-# ./honeycomb-data, so a second `make run` continues the same chain.
+# A local 4-organisation consortium network, one process per node; Ctrl-C stops it. It lives
+# in ./honeycomb-network, so a second `make run` continues the same chain.
 run: build
-	./build/release/honeycomb dev --demo
+	./build/release/honeycomb up --orgs 4 --dir honeycomb-network
 
 test: build
 	@lock=tests/e2e/package-lock.json; stamp=tests/e2e/node_modules/.package-lock.json; \
@@ -30,6 +30,12 @@ test-asan: deps
 	cmake --preset asan
 	cmake --build --preset asan
 	ctest --preset asan
+
+# The deterministic consensus simulation over seeds 1..SEEDS (n = 1, 4, 7; drops, delays,
+# duplicates, partitions, crashes, Byzantine leaders). A failing seed prints its replay command.
+SEEDS ?= 1000
+sim: build
+	./build/release/tests/consensus_sim --seeds $(SEEDS)
 
 bench: build
 	./build/release/bench/crypto_bench --benchmark_counters_tabular=true

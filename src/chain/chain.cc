@@ -123,7 +123,9 @@ std::pair<BlockHeader, state::StateDiff> make_genesis(const ChainConfig& config)
     h.timestamp = config.genesis_timestamp;
     h.base_fee_per_gas = config.base_fee;
     // The chain id is part of the genesis so that two chains never share a genesis hash.
-    h.extra_data = be64(config.chain_id);
+    h.extra_data = config.consortium_id ? Bytes(config.consortium_id->bytes.begin(),
+                                                config.consortium_id->bytes.end())
+                                        : be64(config.chain_id);
     return {h, diff};
 }
 

@@ -41,6 +41,9 @@ struct ChainConfig {
     uint256 base_fee;                 // the minimum gas price, constant; 0 runs the chain free
     uint64_t genesis_timestamp = 0;
     std::vector<GenesisAccount> alloc;
+    // A consortium's identity (its organisations and validators): the genesis block's extra data
+    // when set, so two consortia never share a genesis; otherwise the extra data is the chain id.
+    std::optional<Hash32> consortium_id;
 };
 
 // A transaction ready for a block: decoded, stateless checks passed, sender recovered.

@@ -1,12 +1,18 @@
 // honeycomb: the single binary.
 //   honeycomb dev      a one-node development chain with JSON-RPC (HTTP and WebSocket)
 //   honeycomb verify   replays a data directory's chain from genesis and checks every root
+//   honeycomb init     generates a local consortium network (CAs, keys, genesis, node configs)
+//   honeycomb node     runs one validator of a consortium network from its node.json
+//   honeycomb up       runs a local consortium network, one supervised process per node
 #include <pthread.h>
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 
+#include "cli/init.h"
+#include "cli/node_command.h"
+#include "cli/up.h"
 #include "node/dev_accounts.h"
 #include "node/eth_api.h"
 #include "node/genesis_file.h"
@@ -80,6 +86,13 @@ sigset_t block_shutdown_signals() {
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     return set;
+}
+
+// This executable's path, for starting more of itself.
+std::string self_path(const char* argv0) {
+    std::error_code ec;
+    auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string(argv0) : p.string();
 }
 
 void print_dev_accounts(const uint256& balance) {
@@ -310,6 +323,17 @@ int main(int argc, char** argv) {
     verify_cmd->add_option("--data-dir", verify_dir, "The data directory to check")
         ->capture_default_str();
 
+    cli::InitOptions init;
+    CLI::App* init_cmd = cli::add_init_command(app, init);
+
+    std::string node_config;
+    CLI::App* node_cmd = app.add_subcommand(
+        "node", "Run one validator of a consortium network (see honeycomb init)");
+    node_cmd->add_option("--config", node_config, "The node's node.json")->required();
+
+    cli::UpOptions up;
+    CLI::App* up_cmd = cli::add_up_command(app, up);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -317,6 +341,9 @@ int main(int argc, char** argv) {
     }
     if (*dev_cmd) return run_dev(dev);
     if (*verify_cmd) return run_verify(verify_dir);
+    if (*init_cmd) return cli::run_init_command(init);
+    if (*node_cmd) return cli::run_node(node_config, block_shutdown_signals());
+    if (*up_cmd) return cli::run_up(up, self_path(argv[0]), block_shutdown_signals());
     std::cout << app.help();
     return 0;
 }

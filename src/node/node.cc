@@ -36,6 +36,11 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
     if (config.data_dir.empty()) {
         store = std::make_unique<storage::MemoryStore>();
     } else {
+        std::error_code ec;
+        std::filesystem::create_directories(config.data_dir, ec);
+        if (ec)
+            return make_error(Errc::io, "cannot create the data directory " +
+                                            config.data_dir.string() + ": " + ec.message());
         HC_ASSIGN_OR_RETURN(auto rocks, storage::RocksStore::open(config.data_dir / "chain"));
         store = std::move(rocks);
     }
@@ -59,6 +64,24 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
         "hc_commit_latency_seconds",
         "Time from a transaction's admission at this node to the commit of its block",
         latency_buckets());
+    if (node->config_.consensus) {
+        const ConsensusSetup& c = *node->config_.consensus;
+        const std::filesystem::path dir = node->config_.data_dir.empty()
+                                              ? std::filesystem::path()
+                                              : node->config_.data_dir / "consensus";
+        if (dir.empty())
+            return make_error(Errc::invalid_argument,
+                              "a consensus node needs a data directory for its safety state");
+        node->driver_ =
+            std::make_unique<ConsensusDriver>(*node->chain_, *node->pool_, c.committee, c.self,
+                                              c.validators, *c.signer, c.link, dir, c.settings);
+        HC_TRY(node->driver_->open());
+        node->driver_->on_block([self](const chain::CommittedBlock& block) {
+            self->observe_commit(block);
+            for (const auto& listener : self->block_listeners_)
+                listener(block);
+        });
+    }
     node->pool_->set_listener([self](const Hash32& hash) {
         for (const auto& listener : self->pending_listeners_)
             listener(hash);
@@ -77,8 +100,12 @@ Node::~Node() {
 
 Result<Hash32> Node::submit_raw_transaction(BytesView raw) {
     HC_ASSIGN_OR_RETURN(Hash32 hash, pool_->add(raw));
-    std::lock_guard lock(admitted_mu_);
-    admitted_.emplace(hash, std::chrono::steady_clock::now());
+    {
+        std::lock_guard lock(admitted_mu_);
+        admitted_.emplace(hash, std::chrono::steady_clock::now());
+    }
+    // Only what clients submit here is gossiped: what peers gossiped they sent to everyone.
+    if (driver_) driver_->on_local_transaction(hash);
     return hash;
 }
 
@@ -128,10 +155,12 @@ Result<chain::CommittedBlock> Node::seal(bool allow_empty) {
 }
 
 Result<chain::CommittedBlock> Node::seal_now() {
+    if (driver_) return make_error(Errc::unsupported, "seal_now: blocks come from consensus here");
     return seal(true);
 }
 
 void Node::start() {
+    if (driver_) return driver_->start();
     std::lock_guard lock(mu_);
     if (sealer_.joinable()) return;
     stopping_ = false;
@@ -139,6 +168,7 @@ void Node::start() {
 }
 
 void Node::stop() {
+    if (driver_) driver_->stop();
     {
         std::lock_guard lock(mu_);
         stopping_ = true;

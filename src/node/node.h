@@ -1,5 +1,6 @@
-// One node of the chain: the ledger, the transaction pool, and the sealing loop that turns pending
-// transactions into blocks. Until consensus exists this node seals alone (`honeycomb dev`).
+// One node of the chain: the ledger, the transaction pool, and what orders transactions into
+// blocks: either consensus among the consortium's validators (ConsensusDriver, `honeycomb node`)
+// or, for the development chain, a sealing loop that commits what is pending (`honeycomb dev`).
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <unordered_map>
 
 #include "chain/chain.h"
+#include "node/consensus_driver.h"
 #include "node/metrics.h"
 #include "txpool/txpool.h"
 
@@ -25,11 +27,23 @@ struct SealConfig {
     Address proposer;             // receives the fees of the blocks this node seals
 };
 
+// A validator's place in consensus.
+struct ConsensusSetup {
+    consensus::Committee committee;
+    ValidatorIndex self = 0;
+    std::vector<ValidatorInfo> validators;  // by index
+    consensus::Signer* signer = nullptr;    // REQUIRES: outlives the node
+    PeerLink* link = nullptr;               // null only for a committee of one
+    ConsensusSettings settings;
+};
+
 struct NodeConfig {
     std::filesystem::path data_dir;  // empty: keep everything in memory (tests)
     chain::ChainConfig chain;
     txpool::Config pool;  // chain id, gas limit and base fee are taken from `chain`
-    SealConfig seal;
+    SealConfig seal;      // without consensus
+    // Set: blocks come from consensus (state in data_dir/consensus), and `seal` is unused.
+    std::optional<ConsensusSetup> consensus;
 };
 
 class Node {
@@ -45,6 +59,8 @@ class Node {
     // hc_block_height, hc_txpool_transactions, hc_committed_transactions_total and
     // hc_commit_latency_seconds (admission to commit, for transactions admitted here).
     const Metrics& metrics() const noexcept { return metrics_; }
+    // For registering more metrics while the node is being set up (peers, consensus round).
+    Metrics& metrics_registry() noexcept { return metrics_; }
 
     // Admits a signed transaction (the eth_sendRawTransaction path) through the pool's checks.
     Result<Hash32> submit_raw_transaction(BytesView raw);
@@ -57,13 +73,16 @@ class Node {
     // REQUIRES: registered before transactions are submitted.
     void on_pending_transaction(std::function<void(const Hash32&)> listener);
 
-    // Starts the sealing thread; stop() (also run by the destructor) finishes the block being
-    // sealed and joins it.
+    // The consensus driver, when the node runs consensus (frames from peers go to it).
+    ConsensusDriver* driver() noexcept { return driver_.get(); }
+
+    // Starts the sealing thread (or the consensus driver); stop() (also run by the destructor)
+    // finishes the block being sealed and joins it.
     void start();
     void stop();
 
     // Seals one block from what is pending now (an empty one if nothing is), on the caller's
-    // thread. For tests and tools; REQUIRES: the sealing thread is not running.
+    // thread. For tests and tools; REQUIRES: the sealing thread is not running, no consensus.
     Result<chain::CommittedBlock> seal_now();
 
   private:
@@ -75,6 +94,7 @@ class Node {
     std::unique_ptr<chain::Chain> chain_;
     std::unique_ptr<txpool::AccountReader> accounts_;
     std::unique_ptr<txpool::TxPool> pool_;
+    std::unique_ptr<ConsensusDriver> driver_;
     std::vector<std::function<void(const chain::CommittedBlock&)>> block_listeners_;
     std::vector<std::function<void(const Hash32&)>> pending_listeners_;
 

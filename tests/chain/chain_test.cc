@@ -448,6 +448,14 @@ TEST(Chain, GenesisFundsAccountsAndDependsOnTheChainId) {
     other.chain_id = 7;
     auto b = open_memory(other);
     EXPECT_NE(a->genesis_hash(), b->genesis_hash());
+    // A consortium's identity (organisations, validators) is part of the genesis too.
+    auto consortium = config_for({alice});
+    consortium.consortium_id = Hash32{};
+    consortium.consortium_id->bytes[0] = 1;
+    auto c = open_memory(consortium);
+    EXPECT_NE(a->genesis_hash(), c->genesis_hash());
+    EXPECT_EQ(c->head().extra_data, Bytes(consortium.consortium_id->bytes.begin(),
+                                          consortium.consortium_id->bytes.end()));
 }
 
 TEST(Chain, StateRootChangesWithStateAndBlocksAreIndexed) {

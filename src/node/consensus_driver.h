@@ -1,0 +1,163 @@
+// Runs a consensus::Replica for a node: feeds it messages and timers on one thread, carries out
+// its actions (persist before sending, send through a PeerLink, execute committed blocks through
+// the Chain), supplies its payload from the transaction pool, gossips locally submitted
+// transactions in batches, and catches up by block sync when the node is behind.
+//
+// Wire frames between nodes start with a kind byte:
+//   0x01 consensus message (consensus::encode_message)
+//   0x02 transaction batch: rlp([raw tx, ...])
+//   0x03 sync request: rlp([first height, max records])
+//   0x04 sync response: rlp([record, ...]), records as stored by the chain (see below)
+// A peer whose frame does not decode is disconnected with the reason; the node carries on.
+//
+// Ledger block n is the execution of the n-th committed consensus block (empty ones included,
+// which exist only where liveness needs them). Its header's extra data is the consensus block id,
+// and the chain stores beside it the record rlp([block, commit proof or ""]); the last block of
+// each commit carries the proof, so any stored range ending at a proof can be checked by a
+// syncing node against the committee alone.
+//
+// Threads: on_frame() and submit paths may be called from any thread; everything else runs on
+// the driver's thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include "chain/chain.h"
+#include "consensus/replica.h"
+#include "txpool/txpool.h"
+
+namespace hc::node {
+
+using consensus::ValidatorIndex;
+
+// Where frames to other validators go: the P2P transport, or an in-process network in tests.
+class PeerLink {
+  public:
+    virtual ~PeerLink() = default;
+    virtual void send(ValidatorIndex to, Bytes frame) = 0;
+    // To every validator but this one.
+    virtual void broadcast(Bytes frame) = 0;
+    // Drops the connection to a peer that sent something invalid.
+    virtual void disconnect(ValidatorIndex peer, const std::string& why) = 0;
+};
+
+struct ConsensusSettings {
+    uint64_t base_timeout_ms = 1000;
+    uint64_t max_timeout_ms = 30'000;
+    size_t max_block_txs = 5000;
+    size_t gossip_batch_txs = 256;     // a batch leaves when this full...
+    uint64_t gossip_interval_ms = 20;  // ...or this old
+    uint64_t sync_interval_ms = 1000;  // how often a node asks a peer whether it is behind
+    uint32_t sync_batch = 64;          // records per sync response
+};
+
+struct ValidatorInfo {
+    crypto::PublicKey consensus_key;  // P-256
+    Address coinbase;                 // receives the fees of the blocks it proposes
+};
+
+// The coinbase of a validator: the last 20 bytes of keccak256 of its public key without the
+// 0x04 prefix, as Ethereum derives addresses.
+Address validator_address(const crypto::PublicKey& key);
+
+class ConsensusDriver final : public consensus::PayloadSource {
+  public:
+    // REQUIRES: chain, pool, signer and link (null when the committee has one member) outlive
+    // the driver. dir holds the safety state and the blocks above the committed tip.
+    ConsensusDriver(chain::Chain& chain, txpool::TxPool& pool, consensus::Committee committee,
+                    ValidatorIndex self, std::vector<ValidatorInfo> validators,
+                    consensus::Signer& signer, PeerLink* link, std::filesystem::path dir,
+                    ConsensusSettings settings);
+    ~ConsensusDriver();
+
+    // Loads the persisted safety state and blocks (fresh ones on first start) and builds the
+    // replica on the chain's committed tip. Fails on unreadable or inconsistent state.
+    Status open();
+    void start();
+    void stop();
+
+    // A frame from peer `from` (authenticated by the transport). Any thread.
+    void on_frame(ValidatorIndex from, Bytes frame);
+    // A transaction was admitted to the pool locally (RPC): gossip it, and maybe propose.
+    void on_local_transaction(const Hash32& hash);
+
+    // Called on the driver thread after each block is committed and executed.
+    void on_block(std::function<void(const chain::CommittedBlock&)> listener);
+
+    consensus::Round round() const noexcept { return round_.load(std::memory_order_relaxed); }
+
+    // Handles every queued event, and every timer already due, on the caller's thread, without
+    // waiting for later timers: for a committee of one driven without the thread (tests, tools).
+    // REQUIRES: not started.
+    Status run_until_idle();
+
+    // consensus::PayloadSource (driver thread)
+    bool has_pending() override;
+    Bytes take_payload(std::span<const BytesView> exclude) override;
+    bool valid(BytesView payload, std::span<const BytesView> exclude) override;
+
+  private:
+    struct FrameEvent {
+        ValidatorIndex from;
+        Bytes frame;
+    };
+    struct LocalTxEvent {
+        Hash32 hash;
+    };
+    using Event = std::variant<FrameEvent, LocalTxEvent>;
+
+    void loop();
+    uint64_t next_wakeup_ms() const;
+    void on_tick(uint64_t now_ms);
+    void handle(Event event, uint64_t now_ms);
+    void handle_frame(ValidatorIndex from, const Bytes& frame, uint64_t now_ms);
+    void apply(std::vector<consensus::Action> actions);
+    Status persist(const consensus::Persist& p);
+    Status commit(const consensus::Commit& c);
+    Status execute(const consensus::Block& block, const consensus::CommitProof* proof);
+    void flush_gossip(uint64_t now_ms, bool force);
+    void request_sync(uint64_t now_ms);
+    void serve_sync(ValidatorIndex from, BytesView body);
+    void apply_sync(ValidatorIndex from, BytesView body);
+    Status rebuild_replica();
+    void send_frame(ValidatorIndex to, uint8_t kind, Bytes body);
+    void fail(const Error& e);
+    Result<consensus::Block> committed_tip() const;
+
+    chain::Chain& chain_;
+    txpool::TxPool& pool_;
+    consensus::Committee committee_;
+    ValidatorIndex self_;
+    std::vector<ValidatorInfo> validators_;
+    consensus::Signer& signer_;
+    PeerLink* link_;
+    std::filesystem::path dir_;
+    ConsensusSettings settings_;
+    std::vector<std::function<void(const chain::CommittedBlock&)>> listeners_;
+
+    std::unique_ptr<consensus::Replica> replica_;
+    uint64_t timer_deadline_ = 0;  // 0: none
+    std::atomic<consensus::Round> round_{0};
+
+    // Gossip: hashes admitted locally, not yet sent.
+    std::vector<Hash32> gossip_;
+    uint64_t gossip_since_ms_ = 0;
+    uint64_t next_sync_ms_ = 0;
+    uint32_t sync_peer_ = 0;
+
+    std::mutex mu_;  // events_, stopping_
+    std::condition_variable wake_;
+    std::deque<Event> events_;
+    bool stopping_ = false;
+    Status failure_;  // the first error that stopped the driver
+    std::thread thread_;
+};
+
+}  // namespace hc::node
