@@ -1,6 +1,6 @@
 # Thin wrappers over the CMake presets in CMakePresets.json.
 # `make run` and `make test` are the quick start; each installs what is missing first.
-.PHONY: deps build run test test-asan bench bench-load fuzz format format-check clean sim
+.PHONY: deps build run test test-asan bench bench-load bench-network fuzz format format-check clean sim
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api fuzz_evm fuzz_frame fuzz_config fuzz_consensus
@@ -50,6 +50,16 @@ LOAD_CONNECTIONS ?= 4
 bench-load: build
 	./build/release/bench/load_gen --txs $(LOAD_TXS) --accounts $(LOAD_ACCOUNTS) \
 	  --batch $(LOAD_BATCH) --connections $(LOAD_CONNECTIONS)
+
+# The same load against a fresh local 4-organisation network (honeycomb up), submitted to and
+# tracked at the first node; every node checks every transaction's signature.
+bench-network: build
+	@dir=$$(mktemp -d); \
+	./build/release/honeycomb up --orgs 4 --dir $$dir/net --base-port 31300 --rpc-port 18545 \
+	  > $$dir/up.log 2>&1 & up=$$!; \
+	./build/release/bench/load_gen --rpc http://127.0.0.1:18545 --txs $(LOAD_TXS) \
+	  --accounts $(LOAD_ACCOUNTS) --batch $(LOAD_BATCH) --connections $(LOAD_CONNECTIONS); rc=$$?; \
+	kill $$up; wait $$up; rm -rf $$dir; exit $$rc
 
 fuzz:
 	@scripts/install-deps.sh --fuzz

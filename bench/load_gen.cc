@@ -208,8 +208,13 @@ int run(const Options& o) {
     std::fflush(stdout);
 
     RpcClient ctl(endpoint, std::chrono::seconds(60));
+    // A node started just before (make bench-network) may still be opening its port.
     const uint64_t chain_id =
-        or_die(quantity_u64(or_die(ctl.call("eth_chainId"), "eth_chainId")), "eth_chainId");
+        or_die(quantity_u64(
+                   or_die(ctl.call_retrying("eth_chainId", json::array(), std::chrono::seconds(60),
+                                            std::chrono::milliseconds(100)),
+                          "eth_chainId")),
+               "eth_chainId");
     const uint256 base_fee =
         parse_u256(or_die(ctl.call("eth_gasPrice"), "eth_gasPrice"), "eth_gasPrice");
     const uint256 fee_cap = base_fee;  // the base fee is constant; no tip
