@@ -23,6 +23,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/durable_file.h"
+
 namespace hc::crypto {
 
 namespace {
@@ -417,57 +419,14 @@ Result<PrivateKey> consensus_key_from_text(std::string_view text) {
 }
 
 Status write_private_file(const fs::path& path, std::string_view contents) {
-    fs::path tmp = path;
-    tmp += ".tmp";
-    ::unlink(tmp.c_str());  // a leftover from a crash may have other permissions
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return make_error(Errc::io, "cannot create " + tmp.string() + ": " + std::strerror(errno));
-    // The umask can only remove bits, but say 0600 explicitly so the intent is plain.
-    bool ok = ::fchmod(fd, 0600) == 0;
-    size_t done = 0;
-    while (ok && done < contents.size()) {
-        ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            ok = false;
-            break;
-        }
-        done += static_cast<size_t>(n);
-    }
-    int saved = errno;
-    ok = ok && ::fsync(fd) == 0;
-    if (!ok) saved = errno;
-    ::close(fd);
-    if (!ok) {
-        ::unlink(tmp.c_str());
-        return make_error(Errc::io, "cannot write " + tmp.string() + ": " + std::strerror(saved));
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        ::unlink(tmp.c_str());
-        return make_error(Errc::io, "cannot rename " + tmp.string() + " to " + path.string() +
-                                        ": " + ec.message());
-    }
-    return {};
+    return write_file_durably(path, as_bytes(contents), 0600);
 }
 
 Result<std::string> read_small_file(const fs::path& path, size_t max_size) {
-    std::error_code ec;
-    auto size = fs::file_size(path, ec);
-    if (ec)
-        return make_error(Errc::not_found, "cannot read " + path.string() + ": " + ec.message());
-    if (size > max_size)
-        return make_error(Errc::invalid_argument, path.string() + " is " + std::to_string(size) +
-                                                      " bytes, more than the " +
-                                                      std::to_string(max_size) + " allowed");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(Errc::io, "cannot open " + path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return make_error(Errc::io, "cannot read " + path.string());
-    return text.str();
+    HC_ASSIGN_OR_RETURN(auto bytes, read_file(path, max_size));
+    if (!bytes)
+        return make_error(Errc::not_found, "cannot read " + path.string() + ": no such file");
+    return std::string(bytes->begin(), bytes->end());
 }
 
 Status write_consensus_key(const fs::path& path, const PrivateKey& key) {

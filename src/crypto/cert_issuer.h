@@ -92,10 +92,10 @@ std::string consensus_key_to_text(const PrivateKey& key);
 // or a PKCS#8 PEM P-256 key (so a key made with `openssl genpkey` works too).
 Result<PrivateKey> consensus_key_from_text(std::string_view text);
 
-// Writes `contents` to `path` through a temporary file that is created with mode 0600 and then
-// renamed over `path`, so the secret is never readable by others and never half-written.
+// Writes `contents` to `path` with write_file_durably at mode 0600, so the secret is never
+// readable by others and never half-written.
 Status write_private_file(const std::filesystem::path& path, std::string_view contents);
-// Reads a whole file of at most max_size bytes.
+// Reads a whole file of at most max_size bytes (read_file); a missing file is Errc::not_found.
 Result<std::string> read_small_file(const std::filesystem::path& path, size_t max_size);
 
 // File helpers on top of the text forms above.

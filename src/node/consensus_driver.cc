@@ -5,9 +5,9 @@
 #include <set>
 
 #include "codec/rlp.h"
+#include "common/durable_file.h"
 #include "common/keccak.h"
 #include "common/log.h"
-#include "storage/durable_file.h"
 
 namespace hc::node {
 
@@ -159,7 +159,7 @@ Status ConsensusDriver::rebuild_replica() {
     SafetyState safety =
         replica_ ? replica_->safety_state() : consensus::initial_safety_state(committee_);
     if (!replica_) {
-        HC_ASSIGN_OR_RETURN(auto saved, storage::read_file(dir_ / "safety"));
+        HC_ASSIGN_OR_RETURN(auto saved, read_file(dir_ / "safety"));
         if (saved) {
             auto decoded = consensus::decode_safety_state(*saved);
             if (!decoded) return corrupt("safety file: " + decoded.error().message);
@@ -169,7 +169,7 @@ Status ConsensusDriver::rebuild_replica() {
     std::vector<Block> above;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir_ / "blocks", ec)) {
-        HC_ASSIGN_OR_RETURN(auto raw, storage::read_file(entry.path(), kMaxMessageSize));
+        HC_ASSIGN_OR_RETURN(auto raw, read_file(entry.path(), kMaxMessageSize));
         if (!raw) continue;
         auto b = consensus::decode_block(*raw);
         if (!b) return corrupt(entry.path().filename().string() + ": " + b.error().message);
@@ -382,7 +382,7 @@ void ConsensusDriver::apply(std::vector<Action> actions) {
                 .add(consensus::encode_message(e->first))
                 .add(consensus::encode_message(e->second));
             enc.end_list();
-            if (Status s = storage::write_file_durably(path, enc.take(), 0644); !s)
+            if (Status s = write_file_durably(path, enc.take(), 0644); !s)
                 log::error("consensus", "cannot keep evidence", {{"error", s.error().message}});
         }
     }
@@ -392,9 +392,8 @@ void ConsensusDriver::apply(std::vector<Action> actions) {
 Status ConsensusDriver::persist(const Persist& p) {
     // Blocks first: the safety state may refer to them (its high QC).
     for (const Block& b : p.blocks)
-        HC_TRY(storage::write_file_durably(dir_ / "blocks" / block_file_name(b),
-                                           consensus::encode(b)));
-    return storage::write_file_durably(dir_ / "safety", consensus::encode(p.state));
+        HC_TRY(write_file_durably(dir_ / "blocks" / block_file_name(b), consensus::encode(b)));
+    return write_file_durably(dir_ / "safety", consensus::encode(p.state));
 }
 
 Status ConsensusDriver::commit(const Commit& c) {

@@ -9,7 +9,7 @@
 #include "common/bytes.h"
 #include "common/error.h"
 
-namespace hc::storage {
+namespace hc {
 
 // Writes content to a temporary file beside path, fsyncs it, renames it over path and fsyncs the
 // directory (so the rename itself survives a power cut). mode applies to a newly created file.
@@ -20,4 +20,4 @@ Status write_file_durably(const std::filesystem::path& path, BytesView content,
 Result<std::optional<Bytes>> read_file(const std::filesystem::path& path,
                                        size_t max_size = 16 << 20);
 
-}  // namespace hc::storage
+}  // namespace hc

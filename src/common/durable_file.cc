@@ -1,4 +1,4 @@
-#include "storage/durable_file.h"
+#include "common/durable_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-namespace hc::storage {
+namespace hc {
 
 namespace {
 
@@ -41,13 +41,24 @@ Status write_all(int fd, BytesView data, const std::filesystem::path& path) {
 
 Status write_file_durably(const std::filesystem::path& path, BytesView content, unsigned mode) {
     const std::filesystem::path tmp = path.string() + ".tmp";
+    ::unlink(tmp.c_str());  // a leftover from a crash may have other permissions
     {
-        Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)};
+        Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)};
         if (f.fd < 0) return io_error("cannot create", tmp, errno);
-        HC_TRY(write_all(f.fd, content, tmp));
-        if (::fsync(f.fd) != 0) return io_error("cannot sync", tmp, errno);
+        // The umask can only remove bits; set the mode explicitly so the intent is plain.
+        Status written = ::fchmod(f.fd, mode) == 0 ? write_all(f.fd, content, tmp)
+                                                   : Status(io_error("cannot chmod", tmp, errno));
+        if (written && ::fsync(f.fd) != 0) written = io_error("cannot sync", tmp, errno);
+        if (!written) {
+            ::unlink(tmp.c_str());
+            return written;
+        }
     }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("cannot replace", path, errno);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        Error e = io_error("cannot replace", path, errno);
+        ::unlink(tmp.c_str());
+        return e;
+    }
     std::filesystem::path dir = path.parent_path();
     if (dir.empty()) dir = ".";
     Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
@@ -67,7 +78,7 @@ Result<std::optional<Bytes>> read_file(const std::filesystem::path& path, size_t
     if (static_cast<uint64_t>(st.st_size) > max_size)
         return make_error(Errc::invalid_argument,
                           path.string() + " is " + std::to_string(st.st_size) +
-                              " bytes, more than the " + std::to_string(max_size) + " expected");
+                              " bytes, more than the " + std::to_string(max_size) + " allowed");
     Bytes out(static_cast<size_t>(st.st_size));
     size_t done = 0;
     while (done < out.size()) {
@@ -83,4 +94,4 @@ Result<std::optional<Bytes>> read_file(const std::filesystem::path& path, size_t
     return std::optional<Bytes>(std::move(out));
 }
 
-}  // namespace hc::storage
+}  // namespace hc

@@ -1,11 +1,11 @@
-#include "storage/durable_file.h"
+#include "common/durable_file.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include "support/temp_dir.h"
 
-namespace hc::storage {
+namespace hc {
 namespace {
 
 TEST(DurableFile, WritesReplacesAndReadsBack) {
@@ -38,4 +38,4 @@ TEST(DurableFile, ErrorsNameTheFile) {
 }
 
 }  // namespace
-}  // namespace hc::storage
+}  // namespace hc
