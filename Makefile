@@ -13,9 +13,11 @@ build: deps
 	cmake --build --preset release
 
 # A local 4-organisation consortium network, one process per node; Ctrl-C stops it. It lives
-# in ./honeycomb-network, so a second `make run` continues the same chain.
+# in ./honeycomb-network, so a second `make run` continues the same chain. --demo then sends
+# transfers through different nodes, deploys and calls a Solidity contract, and checks that every
+# node has the same blocks, printing each step (src/cli/demo.h).
 run: build
-	./build/release/honeycomb up --orgs 4 --dir honeycomb-network
+	./build/release/honeycomb up --orgs 4 --dir honeycomb-network --demo
 
 test: build
 	@lock=tests/e2e/package-lock.json; stamp=tests/e2e/node_modules/.package-lock.json; \

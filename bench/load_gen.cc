@@ -31,7 +31,8 @@
 #include "crypto/secp256k1.h"
 #include "ledger/transaction.h"
 #include "node/dev_accounts.h"
-#include "support/rpc_client.h"
+#include "rpc/client.h"
+#include "support/child_process.h"
 
 #ifndef HC_HONEYCOMB_BIN
 #define HC_HONEYCOMB_BIN "honeycomb"
@@ -54,7 +55,6 @@ struct Options {
     std::string node_bin;
     std::string rpc;
     bool keep_data = false;
-    uint64_t block_interval_ms = 1000;
     std::vector<std::string> node_args;
     uint64_t timeout_s = 300;
 };
@@ -95,12 +95,13 @@ struct Signed {
 };
 
 // Calls in batches of `size`, each answer required to succeed.
-std::vector<json> batched(RpcClient& client, const std::vector<RpcRequest>& requests, size_t size) {
+std::vector<json> batched(rpc::Client& client, const std::vector<rpc::Request>& requests,
+                          size_t size) {
     std::vector<json> out;
     out.reserve(requests.size());
     for (size_t at = 0; at < requests.size(); at += size) {
-        std::vector<RpcRequest> chunk(requests.begin() + at,
-                                      requests.begin() + std::min(requests.size(), at + size));
+        std::vector<rpc::Request> chunk(requests.begin() + at,
+                                        requests.begin() + std::min(requests.size(), at + size));
         auto r = or_die(client.batch(chunk), chunk.front().method + " batch");
         for (size_t i = 0; i < r.size(); ++i)
             out.push_back(or_die(std::move(r[i]),
@@ -125,11 +126,11 @@ Signed sign_transfer(const Account& from, uint64_t nonce, const Address& to, con
 }
 
 // Waits until every hash has a receipt; dies after timeout.
-void wait_for_receipts(RpcClient& client, std::vector<std::string> hashes, size_t batch,
+void wait_for_receipts(rpc::Client& client, std::vector<std::string> hashes, size_t batch,
                        std::chrono::seconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (!hashes.empty()) {
-        std::vector<RpcRequest> requests;
+        std::vector<rpc::Request> requests;
         for (const auto& h : hashes)
             requests.push_back({"eth_getTransactionReceipt", json::array({h})});
         auto receipts = batched(client, requests, batch);
@@ -150,9 +151,9 @@ void wait_for_receipts(RpcClient& client, std::vector<std::string> hashes, size_
 }
 
 // Sends signed transactions in batches; returns their hashes as the node reported them.
-std::vector<std::string> submit_all(RpcClient& client, const std::vector<Signed>& txs,
+std::vector<std::string> submit_all(rpc::Client& client, const std::vector<Signed>& txs,
                                     size_t batch) {
-    std::vector<RpcRequest> requests;
+    std::vector<rpc::Request> requests;
     for (const auto& t : txs)
         requests.push_back({"eth_sendRawTransaction", json::array({t.raw})});
     std::vector<std::string> hashes;
@@ -174,7 +175,7 @@ int run(const Options& o) {
     // ---- The node ----
     std::unique_ptr<DevNode> node;
     fs::path work_dir;
-    Endpoint endpoint;
+    rpc::Endpoint endpoint;
     if (o.rpc.empty()) {
         std::string tmpl = (fs::temp_directory_path() / "hc-load-XXXXXX").string();
         if (!mkdtemp(tmpl.data())) die("cannot create a temporary directory");
@@ -185,7 +186,6 @@ int run(const Options& o) {
         config.data_dir = work_dir / "data";
         config.log_path = work_dir / "node.log";
         const uint64_t pool = std::max<uint64_t>(8192, o.txs + o.accounts + 1024);
-        config.extra_args = {"--block-interval-ms", std::to_string(o.block_interval_ms)};
         // A pool that holds the whole load, unless the caller chose a size.
         if (std::find(o.node_args.begin(), o.node_args.end(), "--txpool-capacity") ==
             o.node_args.end()) {
@@ -202,15 +202,15 @@ int run(const Options& o) {
         std::printf("node: %s dev at %s (pid %d), data in %s,%s\n", config.binary.c_str(),
                     node->url().c_str(), node->pid(), config.data_dir.c_str(), args.c_str());
     } else {
-        endpoint = or_die(parse_http_url(o.rpc), "--rpc");
+        endpoint = or_die(rpc::parse_http_url(o.rpc), "--rpc");
         std::printf("node: %s (already running)\n", o.rpc.c_str());
     }
     std::fflush(stdout);
 
-    RpcClient ctl(endpoint, std::chrono::seconds(60));
+    rpc::Client ctl(endpoint, std::chrono::seconds(60));
     // A node started just before (make bench-network) may still be opening its port.
     const uint64_t chain_id =
-        or_die(quantity_u64(
+        or_die(rpc::quantity_u64(
                    or_die(ctl.call_retrying("eth_chainId", json::array(), std::chrono::seconds(60),
                                             std::chrono::milliseconds(100)),
                           "eth_chainId")),
@@ -231,12 +231,12 @@ int run(const Options& o) {
         ++share[i];
 
     auto pending_nonces = [&](const std::vector<Address>& who) {
-        std::vector<RpcRequest> requests;
+        std::vector<rpc::Request> requests;
         for (const auto& a : who)
             requests.push_back({"eth_getTransactionCount", json::array({a.hex(), "pending"})});
         std::vector<uint64_t> out;
         for (const json& n : batched(ctl, requests, o.batch))
-            out.push_back(or_die(quantity_u64(n), "nonce"));
+            out.push_back(or_die(rpc::quantity_u64(n), "nonce"));
         return out;
     };
 
@@ -253,7 +253,7 @@ int run(const Options& o) {
         for (size_t i = 0; i < dev.size(); ++i)
             dev[i].nonce = nonces[i];
     }
-    std::vector<RpcRequest> balance_requests;
+    std::vector<rpc::Request> balance_requests;
     for (const auto& a : accounts)
         balance_requests.push_back({"eth_getBalance", json::array({a.address.hex(), "latest"})});
     const std::vector<json> balances = batched(ctl, balance_requests, o.batch);
@@ -324,7 +324,7 @@ int run(const Options& o) {
 
     // ---- Submit and track ----
     const uint64_t start_block =
-        or_die(quantity_u64(or_die(ctl.call("eth_blockNumber"), "eth_blockNumber")), "head");
+        or_die(rpc::quantity_u64(or_die(ctl.call("eth_blockNumber"), "eth_blockNumber")), "head");
     const size_t batches = (txs.size() + o.batch - 1) / o.batch;
     std::vector<Clock::time_point> submitted(txs.size());
     std::vector<Clock::time_point> committed(txs.size());
@@ -341,7 +341,7 @@ int run(const Options& o) {
     std::vector<std::thread> submitters;
     for (size_t c = 0; c < o.connections; ++c)
         submitters.emplace_back([&] {
-            RpcClient client(endpoint, std::chrono::seconds(60));
+            rpc::Client client(endpoint, std::chrono::seconds(60));
             std::vector<size_t> retry;  // refused for now (pool full): sent again shortly
             for (;;) {
                 std::vector<size_t> ids;
@@ -357,12 +357,13 @@ int run(const Options& o) {
                         submitted[i] = now;
                     }
                 }
-                std::vector<RpcRequest> requests;
+                std::vector<rpc::Request> requests;
                 for (size_t i : ids)
                     requests.push_back({"eth_sendRawTransaction", json::array({txs[i].raw})});
                 auto r = client.batch(requests);
                 if (!r) {
-                    if (!is_transport_error(r.error())) die("submit: " + r.error().to_string());
+                    if (!rpc::is_transport_error(r.error()))
+                        die("submit: " + r.error().to_string());
                     retries += ids.size();
                     retry = ids;
                     continue;
@@ -388,18 +389,18 @@ int run(const Options& o) {
     size_t seen = 0, blocks_with_ours = 0, max_in_block = 0;
     uint64_t last_block = start_block;
     std::thread tracker([&] {
-        RpcClient client(endpoint, std::chrono::seconds(60));
+        rpc::Client client(endpoint, std::chrono::seconds(60));
         auto last_progress = Clock::now();
         for (;;) {
-            const auto head = or_die(
-                quantity_u64(or_die(client.call("eth_blockNumber"), "tracker: eth_blockNumber")),
-                "head");
+            const auto head = or_die(rpc::quantity_u64(or_die(client.call("eth_blockNumber"),
+                                                              "tracker: eth_blockNumber")),
+                                     "head");
             const auto now = Clock::now();
             if (head > last_block) {
-                std::vector<RpcRequest> requests;
+                std::vector<rpc::Request> requests;
                 for (uint64_t n = last_block + 1; n <= head; ++n)
                     requests.push_back(
-                        {"eth_getBlockByNumber", json::array({quantity_hex(n), false})});
+                        {"eth_getBlockByNumber", json::array({rpc::quantity_hex(n), false})});
                 for (const json& block : batched(client, requests, o.batch)) {
                     size_t ours = 0;
                     for (const json& h : block.value("transactions", json::array())) {
@@ -505,9 +506,6 @@ int main(int argc, char** argv) {
     app.add_option("--rpc", o.rpc,
                    "Use the node at this URL (http://host:port) instead of starting one");
     app.add_flag("--keep-data", o.keep_data, "Keep the started node's data directory and log");
-    app.add_option("--block-interval-ms", o.block_interval_ms,
-                   "--block-interval-ms of the started node")
-        ->capture_default_str();
     app.add_option("--node-arg", o.node_args,
                    "Extra argument for the started node (repeat), e.g. --node-arg=--rpc-threads "
                    "--node-arg=4");

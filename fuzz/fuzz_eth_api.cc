@@ -1,6 +1,7 @@
 // The Ethereum methods behind the JSON-RPC dispatcher: any request body, with any params, must get
 // a well-formed answer and never crash the node. An in-memory node with funded accounts serves
-// every input; it seals a block now and then so block, receipt and filter paths hold data.
+// every input; it commits what is pending now and then so block, receipt and filter paths hold
+// data.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -42,6 +43,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto reply = nlohmann::json::parse(out, nullptr, false);
         if (reply.is_discarded()) std::abort();
     }
-    if (++calls % 64 == 0 && !h.node->seal_now()) std::abort();
+    if (++calls % 64 == 0 && !h.node->run_until_idle()) std::abort();
     return 0;
 }

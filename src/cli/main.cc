@@ -62,7 +62,6 @@ struct DevOptions {
     std::string min_gas_price = "1000000000";
     uint64_t block_gas_limit = 30'000'000;
     uint64_t max_block_txs = 5000;
-    uint64_t block_interval_ms = 5000;
     std::string prefund = "10000000000000000000000";  // 10,000 ether in wei
     std::string coinbase = "0x0000000000000000000000000000000000000000";
     std::vector<std::string> cors;
@@ -106,7 +105,7 @@ void print_dev_accounts(const uint256& balance) {
 }
 
 // A few transfers between development accounts through the node's own admission path, so
-// `make run` shows blocks being sealed.
+// a new chain shows blocks being committed.
 void run_demo(node::Node& n) {
     std::printf("demo: sending 5 transfers from account (0) to account (1)\n");
     auto key = Hash32::from_hex(node::kDevAccounts[0].private_key);
@@ -173,9 +172,8 @@ int run_dev(const DevOptions& o) {
     config.chain = chain_config;
     config.pool.capacity = o.txpool_capacity;
     config.pool.price_bump_percent = o.price_bump;
-    config.seal.max_interval = std::chrono::milliseconds(o.block_interval_ms);
-    config.seal.max_block_txs = o.max_block_txs;
-    config.seal.proposer = *coinbase;
+    config.settings.max_block_txs = o.max_block_txs;
+    config.coinbase = *coinbase;
 
     sigset_t signals = block_shutdown_signals();
     auto node = node::Node::open(config);
@@ -195,7 +193,7 @@ int run_dev(const DevOptions& o) {
     if (!o.quiet) {
         (*node)->on_block([](const chain::CommittedBlock& b) {
             std::printf(
-                "block %llu sealed: %zu transactions, %llu gas, hash %s\n",
+                "block %llu committed: %zu transactions, %llu gas, hash %s\n",
                 static_cast<unsigned long long>(b.block.header.number), b.block.transactions.size(),
                 static_cast<unsigned long long>(b.block.header.gas_used), b.hash.hex().c_str());
             std::fflush(stdout);
@@ -284,11 +282,6 @@ int main(int argc, char** argv) {
     dev_cmd->add_option("--max-block-txs", dev.max_block_txs, "Transactions per block")
         ->capture_default_str();
     dev_cmd
-        ->add_option("--block-interval-ms", dev.block_interval_ms,
-                     "Longest time between blocks: an empty block is sealed after this long "
-                     "without transactions (0: never)")
-        ->capture_default_str();
-    dev_cmd
         ->add_option("--prefund", dev.prefund,
                      "Wei given to each development account (when the chain is created)")
         ->capture_default_str();
@@ -315,7 +308,7 @@ int main(int argc, char** argv) {
                      "Percent a replacement transaction must raise the fee by")
         ->capture_default_str();
     dev_cmd->add_flag("--demo", dev.demo, "Send a few transfers after starting");
-    dev_cmd->add_flag("--quiet", dev.quiet, "Do not print each sealed block");
+    dev_cmd->add_flag("--quiet", dev.quiet, "Do not print each committed block");
 
     std::string verify_dir = "./honeycomb-data";
     CLI::App* verify_cmd = app.add_subcommand(

@@ -84,14 +84,15 @@ int run_node(const std::filesystem::path& config_path, const sigset_t& signals) 
     setup.validators = validators;
     setup.signer = &signer;
     setup.link = genesis.validators.size() > 1 ? &link : nullptr;
-    setup.settings.base_timeout_ms = config.tuning.round_timeout_ms;
-    setup.settings.max_timeout_ms = config.tuning.max_round_timeout_ms;
-    setup.settings.max_block_txs = config.tuning.max_block_txs;
-    setup.settings.gossip_batch_txs = config.tuning.batch_size;
+    node_config.settings.base_timeout_ms = config.tuning.round_timeout_ms;
+    node_config.settings.max_timeout_ms = config.tuning.max_round_timeout_ms;
+    node_config.settings.max_block_txs = config.tuning.max_block_txs;
+    node_config.settings.gossip_batch_txs = config.tuning.batch_size;
+    node_config.settings.gossip_interval_ms = config.tuning.batch_interval_ms;
     node_config.consensus = setup;
     auto node = node::Node::open(node_config);
     if (!node) return fail(node.error().to_string());
-    handler.driver = (*node)->driver();
+    handler.driver = &(*node)->driver();
 
     // The P2P transport: mutual TLS with the organisations' CAs from the genesis.
     std::unique_ptr<network::Transport> transport;
@@ -148,8 +149,6 @@ int run_node(const std::filesystem::path& config_path, const sigset_t& signals) 
             return double(up);
         });
     }
-    (*node)->metrics_registry().gauge("hc_consensus_round", "The consensus round entered last",
-                                      [&] { return double((*node)->driver()->round()); });
 
     // JSON-RPC and /metrics.
     node::EthApiConfig api_config;

@@ -1,8 +1,11 @@
 #include "cli/up.h"
 
+#include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
+#include "cli/demo.h"
 #include "cli/init.h"
 #include "cli/supervisor.h"
 #include "node/consortium_config.h"
@@ -22,6 +25,9 @@ CLI::App* add_up_command(CLI::App& app, UpOptions& o) {
         ->capture_default_str();
     cmd->add_option("--rpc-port", o.rpc_port, "First JSON-RPC port (when created)")
         ->capture_default_str();
+    cmd->add_flag("--demo", o.demo,
+                  "Once the nodes answer, send transfers and use a Solidity contract over "
+                  "JSON-RPC, printing what happened; the network then keeps running");
     return cmd;
 }
 
@@ -50,6 +56,8 @@ int run_up(const UpOptions& o, const std::string& self, const sigset_t& signals)
 
     std::vector<Program> programs;
     std::vector<std::string> endpoints;
+    DemoOptions demo;
+    demo.chain_id = genesis->chain_id;
     for (const auto& v : genesis->validators) {
         const auto node_dir = o.dir / "nodes" / v.name;
         const auto config_path = node_dir / "node.json";
@@ -59,6 +67,8 @@ int run_up(const UpOptions& o, const std::string& self, const sigset_t& signals)
             v.name, {self, "node", "--config", config_path.string()}, node_dir / "node.log"});
         endpoints.push_back(v.name + "  http://" + config->rpc_address.to_string() + "  log " +
                             (node_dir / "node.log").string());
+        demo.rpc_urls.push_back("http://" + config->rpc_address.to_string());
+        demo.names.push_back(v.name);
     }
     SupervisorConfig sup;
     sup.on_event = [](const std::string& e) {
@@ -74,12 +84,45 @@ int run_up(const UpOptions& o, const std::string& self, const sigset_t& signals)
     std::printf("Ctrl-C stops every node.\n");
     std::fflush(stdout);
 
+    // The demo runs beside the supervision loop, which must keep restarting nodes and noticing
+    // Ctrl-C meanwhile. It inherits the blocked signals, so they still reach sigtimedwait here.
+    std::atomic<bool> stop_demo = false;
+    std::thread demo_thread;
+    if (o.demo) {
+        demo.cancel = &stop_demo;
+        demo.print = [](const std::string& line) {
+            std::printf("demo: %s\n", line.c_str());
+            std::fflush(stdout);
+        };
+        demo_thread = std::thread([&demo, &stop_demo] {
+            std::printf("\ndemo: waiting for the nodes to answer JSON-RPC\n");
+            auto done = run_demo(demo);
+            if (done)
+                std::printf(
+                    "demo finished: %zu transfers committed, Counter at %s reads %llu, "
+                    "every node has block %llu (%s)\n",
+                    done->transfer_hashes.size(), done->contract_address.c_str(),
+                    static_cast<unsigned long long>(done->counter_value),
+                    static_cast<unsigned long long>(done->common_height),
+                    done->common_hash.c_str());
+            else if (stop_demo)
+                std::printf("demo stopped by Ctrl-C\n");
+            else
+                std::printf("demo failed: %s\nThe network keeps running; Ctrl-C stops it.\n",
+                            done.error().message.c_str());
+            std::fflush(stdout);
+        });
+    }
+
     const timespec tick{0, 200'000'000};
     for (;;) {
         const int sig = sigtimedwait(&signals, nullptr, &tick);
         if (sig == SIGINT || sig == SIGTERM) break;
         supervisor.poll();
     }
+    // An unfinished demo stops at its next wait, at most one JSON-RPC timeout from now.
+    stop_demo = true;
+    if (demo_thread.joinable()) demo_thread.join();
     std::printf("\nstopping the network\n");
     supervisor.stop();
     return 0;

@@ -96,7 +96,28 @@ std::vector<Action> Replica::start(uint64_t now_ms) {
             request_block(safety_.high_qc.block_id, safety_.high_qc.round,
                           config_.committee.leader(current_round()));
         maybe_propose();
+        resume_round();
     });
+}
+
+void Replica::resume_round() {
+    const Round r = current_round();
+    if (r == last_proposed_round_ && r > safety_.last_voted_round) {
+        // A crash between storing its proposal and storing the safety state that records its
+        // vote left the proposal unvoted. It is the only proposal of this round: vote for it
+        // now, and send it again since the others may not have it.
+        for (const auto& [id, b] : blocks_) {
+            if (b.header.round != r || b.header.author != config_.self) continue;
+            out_.push_back(Broadcast{Proposal{b}});
+            maybe_vote(b);
+            break;
+        }
+        if (safety_.last_voted_round == r) return;
+    }
+    // A replica restarted in a round it already voted, proposed or timed out in can do nothing
+    // more there. Rather than wait out a whole round timeout, it times out at once (always
+    // safe); a committee of one thus moves on to the next round straight away.
+    if (r <= safety_.last_voted_round || r <= last_proposed_round_) local_timeout();
 }
 
 std::vector<Action> Replica::on_message(ValidatorIndex from, const Message& message,

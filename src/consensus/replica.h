@@ -161,6 +161,7 @@ class Replica {
     void try_commit(const QuorumCert& qc);
     void commit_chain(const BlockId& target, CommitProof proof);
     void maybe_propose();
+    void resume_round();
     void local_timeout();
     void request_block(const BlockId& id, Round round_hint, ValidatorIndex peer);
     void record_proposal(const Block& b);

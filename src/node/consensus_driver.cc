@@ -154,19 +154,7 @@ Result<Block> ConsensusDriver::committed_tip() const {
     return r.block;
 }
 
-Status ConsensusDriver::rebuild_replica() {
-    HC_ASSIGN_OR_RETURN(Block tip, committed_tip());
-    SafetyState safety =
-        replica_ ? replica_->safety_state() : consensus::initial_safety_state(committee_);
-    if (!replica_) {
-        HC_ASSIGN_OR_RETURN(auto saved, read_file(dir_ / "safety"));
-        if (saved) {
-            auto decoded = consensus::decode_safety_state(*saved);
-            if (!decoded) return corrupt("safety file: " + decoded.error().message);
-            safety = std::move(*decoded);
-        }
-    }
-    std::vector<Block> above;
+Status ConsensusDriver::load_blocks_above(const Block& tip, std::vector<Block>& above) const {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir_ / "blocks", ec)) {
         HC_ASSIGN_OR_RETURN(auto raw, read_file(entry.path(), kMaxMessageSize));
@@ -182,6 +170,39 @@ Status ConsensusDriver::rebuild_replica() {
     if (ec)
         return make_error(Errc::io,
                           "cannot list " + (dir_ / "blocks").string() + ": " + ec.message());
+    return {};
+}
+
+void ConsensusDriver::readmit(std::vector<Block>& above) {
+    // What stored blocks above the committed tip carry may yet commit; back in the pool, it
+    // counts in the pending nonce clients ask for after a restart, so they do not reuse those
+    // nonces for other transactions. Proposals exclude what an uncommitted ancestor carries, and
+    // a commit removes it from the pool, so nothing is included twice.
+    std::sort(above.begin(), above.end(),
+              [](const Block& a, const Block& b) { return a.header.height < b.header.height; });
+    for (const Block& b : above)
+        if (auto raws = payload_transactions(b.payload))
+            for (BytesView raw : *raws)
+                (void)pool_.add(raw);  // committed, stale or invalid ones are just skipped
+}
+
+Status ConsensusDriver::rebuild_replica() {
+    HC_ASSIGN_OR_RETURN(Block tip, committed_tip());
+    SafetyState safety =
+        replica_ ? replica_->safety_state() : consensus::initial_safety_state(committee_);
+    std::vector<Block> above;
+    if (!dir_.empty()) {
+        if (!replica_) {
+            HC_ASSIGN_OR_RETURN(auto saved, read_file(dir_ / "safety"));
+            if (saved) {
+                auto decoded = consensus::decode_safety_state(*saved);
+                if (!decoded) return corrupt("safety file: " + decoded.error().message);
+                safety = std::move(*decoded);
+            }
+        }
+        HC_TRY(load_blocks_above(tip, above));
+        if (!replica_) readmit(above);
+    }
     Config config;
     config.committee = committee_;
     config.self = self_;
@@ -193,11 +214,13 @@ Status ConsensusDriver::rebuild_replica() {
 }
 
 Status ConsensusDriver::open() {
-    std::error_code ec;
-    fs::create_directories(dir_ / "blocks", ec);
-    if (ec)
-        return make_error(Errc::io,
-                          "cannot create " + (dir_ / "blocks").string() + ": " + ec.message());
+    if (!dir_.empty()) {
+        std::error_code ec;
+        fs::create_directories(dir_ / "blocks", ec);
+        if (ec)
+            return make_error(Errc::io,
+                              "cannot create " + (dir_ / "blocks").string() + ": " + ec.message());
+    }
     HC_TRY(rebuild_replica());
     apply(replica_->start(wall_ms()));
     return failure_;
@@ -375,6 +398,7 @@ void ConsensusDriver::apply(std::vector<Action> actions) {
         } else if (auto* e = std::get_if<Evidence>(&action)) {
             log::warn("consensus", "equivocation",
                       {{"offender", e->offender}, {"round", e->round}});
+            if (dir_.empty()) continue;
             const fs::path path =
                 dir_ / ("evidence-" + std::to_string(e->round) + "-" + std::to_string(e->offender));
             rlp::Encoder enc;
@@ -390,6 +414,7 @@ void ConsensusDriver::apply(std::vector<Action> actions) {
 }
 
 Status ConsensusDriver::persist(const Persist& p) {
+    if (dir_.empty()) return {};  // in memory: a test's node, or a chain that is not kept
     // Blocks first: the safety state may refer to them (its high QC).
     for (const Block& b : p.blocks)
         HC_TRY(write_file_durably(dir_ / "blocks" / block_file_name(b), consensus::encode(b)));
@@ -442,8 +467,10 @@ Status ConsensusDriver::execute(const Block& block, const CommitProof* proof) {
             log::warn("node", "dropped transaction",
                       {{"hash", hash.hex()}, {"reason", error.message}});
     pool_.on_block_committed();
-    std::error_code ec;
-    fs::remove(dir_ / "blocks" / block_file_name(block), ec);
+    if (!dir_.empty()) {
+        std::error_code ec;
+        fs::remove(dir_ / "blocks" / block_file_name(block), ec);
+    }
     log::debug("consensus", "committed",
                {{"height", block.header.height},
                 {"round", block.header.round},

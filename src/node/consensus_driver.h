@@ -70,7 +70,8 @@ Address validator_address(const crypto::PublicKey& key);
 class ConsensusDriver final : public consensus::PayloadSource {
   public:
     // REQUIRES: chain, pool, signer and link (null when the committee has one member) outlive
-    // the driver. dir holds the safety state and the blocks above the committed tip.
+    // the driver. dir holds the safety state and the blocks above the committed tip; empty keeps
+    // them in memory, which is only safe for a chain that is itself in memory (tests).
     ConsensusDriver(chain::Chain& chain, txpool::TxPool& pool, consensus::Committee committee,
                     ValidatorIndex self, std::vector<ValidatorInfo> validators,
                     consensus::Signer& signer, PeerLink* link, std::filesystem::path dir,
@@ -127,6 +128,9 @@ class ConsensusDriver final : public consensus::PayloadSource {
     void serve_sync(ValidatorIndex from, BytesView body);
     void apply_sync(ValidatorIndex from, BytesView body);
     Status rebuild_replica();
+    void readmit(std::vector<consensus::Block>& above);
+    Status load_blocks_above(const consensus::Block& tip,
+                             std::vector<consensus::Block>& above) const;
     void send_frame(ValidatorIndex to, uint8_t kind, Bytes body);
     void fail(const Error& e);
     Result<consensus::Block> committed_tip() const;

@@ -579,9 +579,9 @@ Result<ConsortiumNodeConfig> parse_node_config(std::string_view text, const fs::
         c.log_level = *l;
     }
     if (const json* t = Reader::optional(j, "tuning")) {
-        HC_TRY(
-            r.object(*t, "tuning",
-                     {"max_block_txs", "batch_size", "round_timeout_ms", "max_round_timeout_ms"}));
+        HC_TRY(r.object(*t, "tuning",
+                        {"max_block_txs", "batch_size", "batch_interval_ms", "round_timeout_ms",
+                         "max_round_timeout_ms"}));
         auto field = [&](const char* key, uint64_t lo, uint64_t hi, uint64_t& out) -> Status {
             if (const json* f = Reader::optional(*t, key)) {
                 HC_ASSIGN_OR_RETURN(out, r.u64_in(*f, std::string("tuning.") + key, lo, hi));
@@ -590,6 +590,7 @@ Result<ConsortiumNodeConfig> parse_node_config(std::string_view text, const fs::
         };
         HC_TRY(field("max_block_txs", 1, 1'000'000, c.tuning.max_block_txs));
         HC_TRY(field("batch_size", 1, 100'000, c.tuning.batch_size));
+        HC_TRY(field("batch_interval_ms", 1, 10'000, c.tuning.batch_interval_ms));
         HC_TRY(field("round_timeout_ms", 10, 600'000, c.tuning.round_timeout_ms));
         HC_TRY(field("max_round_timeout_ms", 10, 3'600'000, c.tuning.max_round_timeout_ms));
         if (c.tuning.max_round_timeout_ms < c.tuning.round_timeout_ms)
@@ -617,6 +618,7 @@ std::string node_config_to_json(const ConsortiumNodeConfig& c, const fs::path& b
     out["log_level"] = log::level_name(c.log_level);
     out["tuning"] = {{"max_block_txs", c.tuning.max_block_txs},
                      {"batch_size", c.tuning.batch_size},
+                     {"batch_interval_ms", c.tuning.batch_interval_ms},
                      {"round_timeout_ms", c.tuning.round_timeout_ms},
                      {"max_round_timeout_ms", c.tuning.max_round_timeout_ms}};
     return out.dump(2) + "\n";

@@ -30,6 +30,7 @@
 //     "consensus_key": "consensus.key",
 //     "log_level": "info",                      // trace | debug | info | warn | error
 //     "tuning": {"max_block_txs": 5000, "batch_size": 500,       // optional, each field too
+//                "batch_interval_ms": 20,
 //                "round_timeout_ms": 1000, "max_round_timeout_ms": 60000}
 //   }
 //
@@ -147,6 +148,7 @@ struct Peer {
 struct NodeTuning {
     uint64_t max_block_txs = 5000;          // transactions per proposed block, 1..1000000
     uint64_t batch_size = 500;              // transactions per gossip batch, 1..100000
+    uint64_t batch_interval_ms = 20;        // or fewer once the first is this old, 1..10000
     uint64_t round_timeout_ms = 1000;       // the pacemaker's first round timeout, 10..600000
     uint64_t max_round_timeout_ms = 60000;  // its exponential back-off cap, >= round_timeout_ms
 

@@ -1,11 +1,13 @@
 #include "node/node.h"
 
-#include <cstdio>
-
+#include "consensus/signer.h"
+#include "crypto/cert_issuer.h"
 #include "storage/memory_store.h"
 #include "storage/rocks_store.h"
 
 namespace hc::node {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -21,12 +23,6 @@ class ChainAccounts final : public txpool::AccountReader {
   private:
     const chain::Chain& chain_;
 };
-
-uint64_t unix_seconds() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-}
 
 }  // namespace
 
@@ -64,32 +60,12 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
         "hc_commit_latency_seconds",
         "Time from a transaction's admission at this node to the commit of its block",
         latency_buckets());
-    if (node->config_.consensus) {
-        const ConsensusSetup& c = *node->config_.consensus;
-        const std::filesystem::path dir = node->config_.data_dir.empty()
-                                              ? std::filesystem::path()
-                                              : node->config_.data_dir / "consensus";
-        if (dir.empty())
-            return make_error(Errc::invalid_argument,
-                              "a consensus node needs a data directory for its safety state");
-        node->driver_ =
-            std::make_unique<ConsensusDriver>(*node->chain_, *node->pool_, c.committee, c.self,
-                                              c.validators, *c.signer, c.link, dir, c.settings);
-        HC_TRY(node->driver_->open());
-        node->driver_->on_block([self](const chain::CommittedBlock& block) {
-            self->observe_commit(block);
-            for (const auto& listener : self->block_listeners_)
-                listener(block);
-        });
-    }
+    node->metrics_.gauge("hc_consensus_round", "The consensus round entered last",
+                         [self] { return double(self->driver_->round()); });
+    HC_TRY(node->open_consensus());
     node->pool_->set_listener([self](const Hash32& hash) {
         for (const auto& listener : self->pending_listeners_)
             listener(hash);
-        {
-            std::lock_guard lock(self->mu_);
-            self->work_ = true;
-        }
-        self->wake_.notify_one();
     });
     return node;
 }
@@ -105,7 +81,7 @@ Result<Hash32> Node::submit_raw_transaction(BytesView raw) {
         admitted_.emplace(hash, std::chrono::steady_clock::now());
     }
     // Only what clients submit here is gossiped: what peers gossiped they sent to everyone.
-    if (driver_) driver_->on_local_transaction(hash);
+    driver_->on_local_transaction(hash);
     return hash;
 }
 
@@ -131,80 +107,60 @@ void Node::on_block(std::function<void(const chain::CommittedBlock&)> listener) 
     block_listeners_.push_back(std::move(listener));
 }
 
-Result<chain::CommittedBlock> Node::seal(bool allow_empty) {
-    std::vector<txpool::PooledTx> pending =
-        pool_->pending_block(config_.chain.gas_limit, config_.seal.max_block_txs);
-    if (pending.empty() && !allow_empty) return make_error(Errc::not_found, "nothing to seal");
-    std::vector<chain::BlockTx> txs;
-    txs.reserve(pending.size());
-    for (auto& p : pending)
-        txs.push_back({std::move(p.tx), p.hash, p.sender});
-    HC_ASSIGN_OR_RETURN(chain::CommittedBlock block,
-                        chain_->commit_block(txs, unix_seconds(), config_.seal.proposer));
-    // A transaction the chain cannot execute at all would otherwise be offered again every block.
-    for (const auto& [hash, error] : block.rejected) {
-        if (error.code != Errc::unsupported || !pool_->remove(hash)) continue;
-        std::fprintf(stderr, "honeycomb: dropped transaction %s: %s\n", hash.hex().c_str(),
-                     error.message.c_str());
-    }
-    pool_->on_block_committed();
-    observe_commit(block);
-    for (const auto& listener : block_listeners_)
-        listener(block);
-    return block;
-}
-
-Result<chain::CommittedBlock> Node::seal_now() {
-    if (driver_) return make_error(Errc::unsupported, "seal_now: blocks come from consensus here");
-    return seal(true);
-}
-
 void Node::start() {
-    if (driver_) return driver_->start();
-    std::lock_guard lock(mu_);
-    if (sealer_.joinable()) return;
-    stopping_ = false;
-    sealer_ = std::thread([this] { seal_loop(); });
+    driver_->start();
 }
 
 void Node::stop() {
     if (driver_) driver_->stop();
-    {
-        std::lock_guard lock(mu_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (sealer_.joinable()) sealer_.join();
 }
 
-void Node::seal_loop() {
-    using Clock = std::chrono::steady_clock;
-    Clock::time_point last_block = Clock::now();
-    const auto interval = config_.seal.max_interval;
-    for (;;) {
-        bool heartbeat = false;
-        {
-            std::unique_lock lock(mu_);
-            auto ready = [&] { return stopping_ || work_ || pool_->pending_count() > 0; };
-            if (interval.count() > 0)
-                heartbeat = !wake_.wait_until(lock, last_block + interval, ready);
-            else
-                wake_.wait(lock, ready);
-            if (stopping_) return;
-            work_ = false;
+Status Node::run_until_idle() {
+    return driver_->run_until_idle();
+}
+
+Status Node::open_consensus() {
+    const fs::path dir = config_.data_dir.empty() ? fs::path() : config_.data_dir / "consensus";
+    if (!config_.consensus) {
+        // The only validator of its own chain: a key of its own, kept with the chain.
+        std::optional<crypto::PrivateKey> key;
+        if (!dir.empty()) {
+            std::error_code ec;
+            fs::create_directories(dir, ec);
+            if (ec)
+                return make_error(Errc::io, "cannot create " + dir.string() + ": " + ec.message());
+            const fs::path key_path = dir / "validator.key";
+            if (fs::exists(key_path, ec)) {
+                HC_ASSIGN_OR_RETURN(key, crypto::read_consensus_key(key_path));
+            } else {
+                HC_ASSIGN_OR_RETURN(key, crypto::PrivateKey::generate(crypto::SigAlgo::p256));
+                HC_TRY(crypto::write_consensus_key(key_path, *key));
+            }
+        } else {
+            HC_ASSIGN_OR_RETURN(key, crypto::PrivateKey::generate(crypto::SigAlgo::p256));
         }
-        auto block = seal(heartbeat);
-        if (block) {
-            last_block = Clock::now();
-        } else if (block.error().code != Errc::not_found) {
-            // A failed write leaves the chain at its previous head; retrying is all a single node
-            // can do, and the operator must see why.
-            std::fprintf(stderr, "honeycomb: sealing failed: %s\n",
-                         block.error().to_string().c_str());
-            std::unique_lock lock(mu_);
-            wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
-        }
+        ConsensusSetup solo;
+        solo.committee.chain_id = config_.chain.chain_id;
+        solo.committee.size = 1;
+        solo.validators = {{key->public_key(), config_.coinbase}};
+        own_signer_ = std::make_unique<consensus::P256Signer>(
+            std::move(*key), std::vector<crypto::PublicKey>{solo.validators[0].consensus_key});
+        solo.signer = own_signer_.get();
+        config_.consensus = std::move(solo);
     }
+    const ConsensusSetup& c = *config_.consensus;
+    if (dir.empty() && c.committee.size > 1)
+        return make_error(
+            Errc::invalid_argument,
+            "a validator of a consortium needs a data directory for its safety state");
+    driver_ = std::make_unique<ConsensusDriver>(*chain_, *pool_, c.committee, c.self, c.validators,
+                                                *c.signer, c.link, dir, config_.settings);
+    driver_->on_block([this](const chain::CommittedBlock& block) {
+        observe_commit(block);
+        for (const auto& listener : block_listeners_)
+            listener(block);
+    });
+    return driver_->open();
 }
 
 }  // namespace hc::node

@@ -1,14 +1,12 @@
-// One node of the chain: the ledger, the transaction pool, and what orders transactions into
-// blocks: either consensus among the consortium's validators (ConsensusDriver, `honeycomb node`)
-// or, for the development chain, a sealing loop that commits what is pending (`honeycomb dev`).
+// One node of the chain: the ledger, the transaction pool, and the consensus driver that orders
+// transactions into blocks. A consortium node is one validator of its committee (`honeycomb
+// node`); the development chain is the same consensus with a committee of one (`honeycomb dev`).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 
 #include "chain/chain.h"
@@ -18,15 +16,6 @@
 
 namespace hc::node {
 
-struct SealConfig {
-    // A block is sealed as soon as transactions are pending; without any, an empty block is sealed
-    // after this long so the head (and its timestamp) keeps moving. Zero: only seal for
-    // transactions.
-    std::chrono::milliseconds max_interval{5000};
-    size_t max_block_txs = 5000;  // besides the block gas limit
-    Address proposer;             // receives the fees of the blocks this node seals
-};
-
 // A validator's place in consensus.
 struct ConsensusSetup {
     consensus::Committee committee;
@@ -34,21 +23,26 @@ struct ConsensusSetup {
     std::vector<ValidatorInfo> validators;  // by index
     consensus::Signer* signer = nullptr;    // REQUIRES: outlives the node
     PeerLink* link = nullptr;               // null only for a committee of one
-    ConsensusSettings settings;
 };
 
 struct NodeConfig {
-    std::filesystem::path data_dir;  // empty: keep everything in memory (tests)
+    // The chain in data_dir/chain, the consensus state in data_dir/consensus. Empty: everything
+    // in memory (tests).
+    std::filesystem::path data_dir;
     chain::ChainConfig chain;
     txpool::Config pool;  // chain id, gas limit and base fee are taken from `chain`
-    SealConfig seal;      // without consensus
-    // Set: blocks come from consensus (state in data_dir/consensus), and `seal` is unused.
+    ConsensusSettings settings;
+    // This node's place in the consortium's committee. Unset: the node is the only validator of
+    // its chain, with a consensus key made on first start and kept in
+    // data_dir/consensus/validator.key, and its blocks' fees paid to `coinbase`.
     std::optional<ConsensusSetup> consensus;
+    Address coinbase;  // without `consensus` only
 };
 
 class Node {
   public:
-    // Opens (or creates) the chain in config.data_dir. Does not start sealing.
+    // Opens (or creates) the chain in config.data_dir, and the consensus state beside it. Does
+    // not start the consensus thread.
     static Result<std::unique_ptr<Node>> open(NodeConfig config);
     ~Node();
 
@@ -56,16 +50,17 @@ class Node {
     const chain::Chain& chain() const noexcept { return *chain_; }
     txpool::TxPool& pool() noexcept { return *pool_; }
     const NodeConfig& config() const noexcept { return config_; }
-    // hc_block_height, hc_txpool_transactions, hc_committed_transactions_total and
-    // hc_commit_latency_seconds (admission to commit, for transactions admitted here).
+    // hc_block_height, hc_consensus_round, hc_txpool_transactions,
+    // hc_committed_transactions_total and hc_commit_latency_seconds (admission to commit, for
+    // transactions admitted here).
     const Metrics& metrics() const noexcept { return metrics_; }
-    // For registering more metrics while the node is being set up (peers, consensus round).
+    // For registering more metrics while the node is being set up (peers).
     Metrics& metrics_registry() noexcept { return metrics_; }
 
     // Admits a signed transaction (the eth_sendRawTransaction path) through the pool's checks.
     Result<Hash32> submit_raw_transaction(BytesView raw);
 
-    // Called on the sealing thread after each block is committed, in registration order.
+    // Called on the consensus thread after each block is committed, in registration order.
     // REQUIRES: registered before start().
     void on_block(std::function<void(const chain::CommittedBlock&)> listener);
 
@@ -73,24 +68,24 @@ class Node {
     // REQUIRES: registered before transactions are submitted.
     void on_pending_transaction(std::function<void(const Hash32&)> listener);
 
-    // The consensus driver, when the node runs consensus (frames from peers go to it).
-    ConsensusDriver* driver() noexcept { return driver_.get(); }
+    // The consensus driver (frames from peers go to it).
+    ConsensusDriver& driver() noexcept { return *driver_; }
 
-    // Starts the sealing thread (or the consensus driver); stop() (also run by the destructor)
-    // finishes the block being sealed and joins it.
+    // Starts the consensus thread; stop() (also run by the destructor) joins it.
     void start();
     void stop();
 
-    // Seals one block from what is pending now (an empty one if nothing is), on the caller's
-    // thread. For tests and tools; REQUIRES: the sealing thread is not running, no consensus.
-    Result<chain::CommittedBlock> seal_now();
+    // Handles what is queued on the caller's thread (see ConsensusDriver::run_until_idle): for a
+    // single validator, every pending transaction is committed when it returns. For tests and
+    // tools; REQUIRES: not started.
+    Status run_until_idle();
 
   private:
     Node() = default;
-    void seal_loop();
-    Result<chain::CommittedBlock> seal(bool allow_empty);
+    Status open_consensus();
 
     NodeConfig config_;
+    std::unique_ptr<consensus::Signer> own_signer_;  // a single validator's
     std::unique_ptr<chain::Chain> chain_;
     std::unique_ptr<txpool::AccountReader> accounts_;
     std::unique_ptr<txpool::TxPool> pool_;
@@ -104,12 +99,6 @@ class Node {
     std::mutex admitted_mu_;
     std::unordered_map<Hash32, std::chrono::steady_clock::time_point> admitted_;
     void observe_commit(const chain::CommittedBlock& block);
-
-    std::mutex mu_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    bool work_ = false;
-    std::thread sealer_;
 };
 
 }  // namespace hc::node

@@ -268,7 +268,13 @@ TEST(ConsensusReplica, RestartNeverVotesTwiceInARound) {
 
     TestPayload payload;
     Replica restarted(config(4, 1), fx.signer, payload, *state, genesis_block(fx.c));
-    (void)restarted.start(20);
+    // It can do nothing more in round 1, so it times out there at once instead of after a
+    // round timeout.
+    auto started = restarted.start(20);
+    bool timed_out = false;
+    for (const Broadcast& b : all<Broadcast>(started))
+        if (auto* t = std::get_if<TimeoutMsg>(&b.message)) timed_out |= t->timeout.round == 1;
+    EXPECT_TRUE(timed_out);
     EXPECT_TRUE(votes_sent(restarted.on_message(1, Proposal{b1}, 30)).empty());
     Block other = make_block(fx.signer, fx.c, 1, fx.genesis, genesis_qc(fx.c), std::nullopt, "x");
     EXPECT_TRUE(votes_sent(restarted.on_message(1, Proposal{other}, 40)).empty());
@@ -315,6 +321,34 @@ TEST(ConsensusReplica, SingleValidatorCommitsAloneAndIdles) {
     for (auto& t : all<SetTimer>(actions))
         (void)r.on_timeout(t.deadline_ms);
     EXPECT_EQ(r.committed_height(), height);
+}
+
+// A crash after its proposal was stored but before the safety state recording its vote was:
+// restarted, the replica votes for that proposal (its only one for the round) at once, rather
+// than waiting a round timeout to move on.
+TEST(ConsensusReplica, RestartVotesForItsOwnStoredUnvotedProposal) {
+    Committee c = committee(1);
+    FakeSigner signer(0, 1);
+    TestPayload payload;
+    Replica r(config(1, 0), signer, payload, initial_safety_state(c), genesis_block(c));
+    payload.queue.push_back(to_bytes("tx1"));
+    // Its first proposal, as the crashed replica made it (here it went on to commit it).
+    auto first = all<Commit>(r.on_payload_available(5));
+    ASSERT_EQ(first.size(), 1u);
+    const Block proposal = first[0].blocks.front();
+    ASSERT_EQ(proposal.header.round, 1u);
+    ASSERT_EQ(proposal.payload, to_bytes("tx1"));
+
+    // On disk: that block, and the safety state from before it.
+    TestPayload after_crash;
+    Replica restarted(config(1, 0), signer, after_crash, initial_safety_state(c), genesis_block(c),
+                      {proposal});
+    auto started = restarted.start(10);
+    auto commits = all<Commit>(started);
+    ASSERT_EQ(commits.size(), 1u);
+    EXPECT_EQ(commits[0].blocks.back().id(), proposal.id());
+    ASSERT_FALSE(all<Persist>(started).empty());
+    EXPECT_GE(all<Persist>(started).front().state.last_voted_round, 1u);
 }
 
 // A driver that always has payload must still get control back after each commit.

@@ -39,7 +39,6 @@ export const BASE_FEE = 1n * GWEI; // the default --min-gas-price, which is also
 export const PREFUND = parseEther("10000");
 export const TRANSFER_GAS = 21000n;
 export const BLOCK_GAS_LIMIT = 30000000n;
-export const BLOCK_INTERVAL_MS = 500; // empty blocks keep newHeads flowing
 export const STEP_TIMEOUT_MS = 20000; // any single wait (receipt, event) longer than this fails
 
 // The well-known development keys (the Hardhat / Anvil set) the dev chain prefunds.
@@ -191,7 +190,6 @@ export class DevNode {
             "--data-dir", this.dataDir,
             "--rpc-addr", `127.0.0.1:${port}`,
             "--coinbase", this.coinbase,
-            "--block-interval-ms", String(BLOCK_INTERVAL_MS),
             "--quiet",
         ];
         const child = spawn(HONEYCOMB_BIN, args, { stdio: ["ignore", "pipe", "pipe"] });

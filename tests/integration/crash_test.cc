@@ -34,7 +34,8 @@
 #include "common/uint256.h"
 #include "ledger/transaction.h"
 #include "node/dev_accounts.h"
-#include "support/rpc_client.h"
+#include "rpc/client.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 #ifndef HC_HONEYCOMB_BIN
@@ -91,7 +92,7 @@ struct Seen {
 };
 
 struct Shared {
-    Endpoint endpoint;
+    rpc::Endpoint endpoint;
     std::atomic<bool> stop{false};
     std::atomic<int> epoch{0};
     std::atomic<uint64_t> sent{0};      // admitted by the node (or unknown: transport failure)
@@ -164,7 +165,7 @@ class Sender {
     void resync() {
         auto r = client_.call("eth_getTransactionCount", json::array({lower(address_), "pending"}));
         if (!r) return transport_failure();
-        auto pending = quantity_u64(*r);
+        auto pending = rpc::quantity_u64(*r);
         if (!pending) {
             shared_.anomaly("eth_getTransactionCount answered " + r->dump());
             std::this_thread::sleep_for(milliseconds(10));
@@ -180,7 +181,7 @@ class Sender {
     }
 
     void send_window() {
-        std::vector<RpcRequest> requests;
+        std::vector<rpc::Request> requests;
         std::vector<Outstanding> batch;
         const auto now = Clock::now();
         for (size_t i = 0; i < kWindow; ++i) {
@@ -232,7 +233,7 @@ class Sender {
     }
 
     void poll_receipts() {
-        std::vector<RpcRequest> requests;
+        std::vector<rpc::Request> requests;
         for (const auto& o : outstanding_)
             requests.push_back({"eth_getTransactionReceipt", json::array({o.hash})});
         auto r = client_.batch(requests);
@@ -253,7 +254,7 @@ class Sender {
                 continue;
             }
             const json& receipt = *answer;
-            auto number = quantity_u64(receipt.value("blockNumber", json()));
+            auto number = rpc::quantity_u64(receipt.value("blockNumber", json()));
             if (!number || !receipt.value("blockHash", json()).is_string() ||
                 receipt.value("status", json()) != json("0x1") ||
                 receipt.value("transactionHash", json()) != json(o.hash)) {
@@ -284,7 +285,7 @@ class Sender {
     size_t index_;
     Shared& shared_;
     std::mt19937_64 rng_;
-    RpcClient client_;
+    rpc::Client client_;
     Hash32 key_;
     Address address_;
     std::optional<uint64_t> next_nonce_;
@@ -324,7 +325,7 @@ json must(Result<json> r, const std::string& what) {
 
 // A quantity that must be one; a failure (and 0) otherwise.
 uint64_t must_u64(const json& value, const std::string& what) {
-    auto v = quantity_u64(value);
+    auto v = rpc::quantity_u64(value);
     if (!v) {
         ADD_FAILURE() << what << ": " << v.error().to_string();
         return 0;
@@ -333,11 +334,11 @@ uint64_t must_u64(const json& value, const std::string& what) {
 }
 
 // Calls in batches of up to 100, the answers in request order.
-std::vector<json> batched(RpcClient& client, const std::vector<RpcRequest>& requests) {
+std::vector<json> batched(rpc::Client& client, const std::vector<rpc::Request>& requests) {
     std::vector<json> out;
     for (size_t at = 0; at < requests.size(); at += 100) {
-        std::vector<RpcRequest> chunk(requests.begin() + at,
-                                      requests.begin() + std::min(requests.size(), at + 100));
+        std::vector<rpc::Request> chunk(requests.begin() + at,
+                                        requests.begin() + std::min(requests.size(), at + 100));
         auto r = client.batch(chunk);
         if (!r) {
             ADD_FAILURE() << chunk.front().method << " batch: " << r.error().to_string();
@@ -364,12 +365,12 @@ TEST(CrashTest, CommittedTransactionsSurviveKillNineAndReplayVerifies) {
     config.binary = honeycomb_binary(HC_HONEYCOMB_BIN);
     config.data_dir = dir.path() / "data";
     config.log_path = dir.path() / "node.log";
-    config.extra_args = {"--block-interval-ms", "200", "--coinbase", kCoinbase};
+    config.extra_args = {"--coinbase", kCoinbase};
     auto started = DevNode::start(config);
     ASSERT_TRUE(started) << started.error().to_string();
     DevNode& node = **started;
 
-    RpcClient admin(node.endpoint(), milliseconds(5000));
+    rpc::Client admin(node.endpoint(), milliseconds(5000));
     ASSERT_EQ(must(admin.call("eth_chainId"), "eth_chainId"), json("0x539"));
 
     Shared shared;
@@ -432,9 +433,10 @@ TEST(CrashTest, CommittedTransactionsSurviveKillNineAndReplayVerifies) {
         must_u64(must(admin.call("eth_blockNumber"), "eth_blockNumber"), "eth_blockNumber");
     EXPECT_GT(head, first_head) << "the head did not advance across the restarts";
 
-    std::vector<RpcRequest> block_requests;
+    std::vector<rpc::Request> block_requests;
     for (uint64_t n = 0; n <= head; ++n)
-        block_requests.push_back({"eth_getBlockByNumber", json::array({quantity_hex(n), true})});
+        block_requests.push_back(
+            {"eth_getBlockByNumber", json::array({rpc::quantity_hex(n), true})});
     const std::vector<json> blocks = batched(admin, block_requests);
     ASSERT_EQ(blocks.size(), head + 1);
 
@@ -469,10 +471,10 @@ TEST(CrashTest, CommittedTransactionsSurviveKillNineAndReplayVerifies) {
                               << got[k];
                 break;
             }
-        auto count =
-            quantity_u64(must(admin.call("eth_getTransactionCount",
-                                         json::array({lower(dev_address(s)), quantity_hex(head)})),
-                              "eth_getTransactionCount"));
+        auto count = rpc::quantity_u64(
+            must(admin.call("eth_getTransactionCount",
+                            json::array({lower(dev_address(s)), rpc::quantity_hex(head)})),
+                 "eth_getTransactionCount"));
         EXPECT_EQ(count.ok() ? *count : ~0ull, got.size()) << from << " account nonce";
         if (s >= kSenders) {
             EXPECT_TRUE(got.empty()) << from << " never sent anything";
@@ -483,7 +485,7 @@ TEST(CrashTest, CommittedTransactionsSurviveKillNineAndReplayVerifies) {
 
     // Every receipt a client received is still there, in the same block.
     std::vector<std::pair<std::string, Seen>> seen(shared.seen.begin(), shared.seen.end());
-    std::vector<RpcRequest> receipt_requests;
+    std::vector<rpc::Request> receipt_requests;
     for (const auto& [hash, where] : seen)
         receipt_requests.push_back({"eth_getTransactionReceipt", json::array({hash})});
     const std::vector<json> receipts =
@@ -499,7 +501,7 @@ TEST(CrashTest, CommittedTransactionsSurviveKillNineAndReplayVerifies) {
             continue;
         }
         const bool same = r.value("blockHash", "") == where.block_hash &&
-                          r.value("blockNumber", "") == quantity_hex(where.block_number) &&
+                          r.value("blockNumber", "") == rpc::quantity_hex(where.block_number) &&
                           where.block_number <= head &&
                           hash_at[where.block_number] == where.block_hash && tx_block.count(hash) &&
                           tx_block[hash] == where.block_number;
@@ -517,9 +519,10 @@ TEST(CrashTest, CommittedTransactionsSurviveKillNineAndReplayVerifies) {
     for (size_t r = 0; r < kRecipients; ++r)
         holders.push_back(recipient(r));
     holders.push_back(*parse_address(kCoinbase));
-    std::vector<RpcRequest> balance_requests;
+    std::vector<rpc::Request> balance_requests;
     for (const auto& a : holders)
-        balance_requests.push_back({"eth_getBalance", json::array({lower(a), quantity_hex(head)})});
+        balance_requests.push_back(
+            {"eth_getBalance", json::array({lower(a), rpc::quantity_hex(head)})});
     uint256 total;
     for (const json& b : batched(admin, balance_requests)) {
         auto v = b.is_string() ? uint256::from_string(b.get<std::string>())

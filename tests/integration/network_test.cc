@@ -23,7 +23,8 @@
 #include "ledger/transaction.h"
 #include "network/transport.h"
 #include "node/dev_accounts.h"
-#include "support/rpc_client.h"
+#include "rpc/client.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 #ifndef HC_HONEYCOMB_BIN
@@ -67,33 +68,15 @@ bool eventually(Pred pred, std::chrono::seconds bound = 60s) {
     return pred();
 }
 
-// A port range none of whose ports is in use right now.
-uint16_t free_range(uint16_t count) {
-    std::mt19937 rng(std::random_device{}());
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        const uint16_t base = static_cast<uint16_t>(20000 + rng() % 30000);
-        bool ok = true;
-        for (uint16_t p = base; p < base + count && ok; ++p) {
-            int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in a{};
-            a.sin_family = AF_INET;
-            a.sin_port = htons(p);
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-            ::close(fd);
-        }
-        if (ok) return base;
-    }
-    ADD_FAILURE() << "no free port range";
-    return 0;
-}
-
 class Network : public ::testing::Test {
   protected:
     void SetUp() override {
         bin_ = honeycomb_binary(HC_HONEYCOMB_BIN);
-        p2p_base_ = free_range(kNodes);
-        rpc_base_ = free_range(kNodes);
+        // One range for both, so the P2P and JSON-RPC ports cannot overlap.
+        auto base = find_free_port_range(2 * kNodes);
+        ASSERT_TRUE(base) << base.error().to_string();
+        p2p_base_ = *base;
+        rpc_base_ = static_cast<uint16_t>(*base + kNodes);
         auto init = ChildProcess::spawn(
             bin_,
             {"init", "--orgs", "4", "--out", (dir_.path() / "net").string(), "--base-port",
@@ -103,8 +86,8 @@ class Network : public ::testing::Test {
         auto code = (*init)->wait(60s);
         ASSERT_TRUE(code && *code == 0) << read_file_tail(dir_.path() / "init.log");
         for (size_t i = 0; i < kNodes; ++i) {
-            clients_.push_back(std::make_unique<RpcClient>(
-                Endpoint{"127.0.0.1", static_cast<uint16_t>(rpc_base_ + i)}, 5s));
+            clients_.push_back(std::make_unique<rpc::Client>(
+                rpc::Endpoint{"127.0.0.1", static_cast<uint16_t>(rpc_base_ + i)}, 5s));
             start(i);
         }
         for (size_t i = 0; i < kNodes; ++i)
@@ -147,11 +130,11 @@ class Network : public ::testing::Test {
             clients_[i]->disconnect();
             return std::nullopt;
         }
-        auto n = quantity_u64(*r);
+        auto n = rpc::quantity_u64(*r);
         return n ? std::optional<uint64_t>(*n) : std::nullopt;
     }
     std::optional<json> block(size_t i, uint64_t n) {
-        auto r = clients_[i]->call("eth_getBlockByNumber", {quantity_hex(n), false});
+        auto r = clients_[i]->call("eth_getBlockByNumber", {rpc::quantity_hex(n), false});
         if (!r || r->is_null()) return std::nullopt;
         return *r;
     }
@@ -171,7 +154,8 @@ class Network : public ::testing::Test {
     std::optional<std::pair<uint64_t, std::string>> receipt(size_t i, const std::string& hash) {
         auto r = clients_[i]->call("eth_getTransactionReceipt", {hash});
         if (!r || r->is_null()) return std::nullopt;
-        return std::pair{*quantity_u64((*r)["blockNumber"]), (*r)["blockHash"].get<std::string>()};
+        return std::pair{*rpc::quantity_u64((*r)["blockNumber"]),
+                         (*r)["blockHash"].get<std::string>()};
     }
     bool all_committed(const std::vector<std::string>& hashes, const std::vector<size_t>& at) {
         for (size_t i : at)
@@ -201,7 +185,7 @@ class Network : public ::testing::Test {
     std::filesystem::path bin_;
     uint16_t p2p_base_ = 0, rpc_base_ = 0;
     std::vector<std::unique_ptr<ChildProcess>> procs_;
-    std::vector<std::unique_ptr<RpcClient>> clients_;
+    std::vector<std::unique_ptr<rpc::Client>> clients_;
 };
 
 TEST_F(Network, AgreesUnderLoadSurvivesCrashesAndHaltsWithoutQuorum) {

@@ -82,6 +82,7 @@ ConsortiumNodeConfig sample_node_config(const fs::path& dir) {
     c.consensus_key = dir / "nodes" / "org1-node1" / "consensus.key";
     c.log_level = log::Level::debug;
     c.tuning.max_block_txs = 1234;
+    c.tuning.batch_interval_ms = 7;
     return c;
 }
 
@@ -342,6 +343,7 @@ TEST(NodeConfig, RoundTripWithRelativePaths) {
     EXPECT_EQ(j["data_dir"], "data");
     EXPECT_EQ(j["log_level"], "debug");
     EXPECT_EQ(j["tuning"]["max_block_txs"], 1234);
+    EXPECT_EQ(j["tuning"]["batch_interval_ms"], 7);
 
     auto back = load_node_config(path);
     ASSERT_TRUE(back.ok()) << back.error().to_string();
@@ -390,6 +392,8 @@ TEST(NodeConfig, RejectsMalformedConfigs) {
                 HasSubstr("peers: expected an array"));
     EXPECT_THAT(node_error([](json& j) { j["tuning"]["max_block_txs"] = 0; }),
                 HasSubstr("tuning.max_block_txs: must be between 1 and 1000000, got 0"));
+    EXPECT_THAT(node_error([](json& j) { j["tuning"]["batch_interval_ms"] = 0; }),
+                HasSubstr("tuning.batch_interval_ms: must be between 1 and 10000, got 0"));
     EXPECT_THAT(node_error([](json& j) {
                     j["tuning"]["round_timeout_ms"] = 5000;
                     j["tuning"]["max_round_timeout_ms"] = 1000;

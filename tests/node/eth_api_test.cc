@@ -82,12 +82,21 @@ class EthApiTest : public ::testing::Test {
         config.chain.base_fee = uint256(1'000'000'000);
         for (size_t i = 0; i < kDevAccounts.size(); ++i)
             config.chain.alloc.push_back({dev_address(i), uint256(1'000'000'000'000'000'000ull)});
-        config.seal.proposer.bytes[0] = 0xcb;
+        config.coinbase.bytes[0] = 0xcb;
         auto n = Node::open(config);
         ASSERT_TRUE(n) << n.error().to_string();
         node_ = std::move(*n);
+        node_->on_block([this](const chain::CommittedBlock& b) { committed_.push_back(b); });
         api_ = std::make_unique<EthApi>(*node_, EthApiConfig{});
         api_->register_methods(dispatcher_);
+    }
+
+    // Runs the node's consensus (a committee of one) on this thread until what is pending is
+    // committed; the blocks committed meanwhile, the last one holding what was pending.
+    std::vector<chain::CommittedBlock> commit_pending() {
+        const size_t before = committed_.size();
+        EXPECT_TRUE(node_->run_until_idle());
+        return {committed_.begin() + static_cast<std::ptrdiff_t>(before), committed_.end()};
     }
 
     // One call; returns the whole response object.
@@ -135,7 +144,7 @@ class EthApiTest : public ::testing::Test {
         json sent = call("eth_sendRawTransaction",
                          {raw_tx(from, std::nullopt, 0, init_code(runtime), 200'000)});
         EXPECT_TRUE(sent.contains("result")) << sent.dump();
-        EXPECT_TRUE(node_->seal_now());
+        EXPECT_FALSE(commit_pending().empty());
         json receipt = result("eth_getTransactionReceipt", {sent["result"]});
         EXPECT_EQ(receipt["status"], "0x1");
         EXPECT_NE(result("eth_getCode", {receipt["contractAddress"], "latest"}), "0x");
@@ -143,6 +152,7 @@ class EthApiTest : public ::testing::Test {
     }
 
     std::unique_ptr<Node> node_;
+    std::vector<chain::CommittedBlock> committed_;
     std::unique_ptr<EthApi> api_;
     rpc::Dispatcher dispatcher_;
     rpc::LocalSession http_{false};
@@ -178,8 +188,9 @@ TEST_F(EthApiTest, TransferFlowsThroughPoolBlockAndQueries) {
     EXPECT_EQ(result("eth_getTransactionCount", {kDevAccounts[0].address, "latest"}), "0x0");
     EXPECT_TRUE(result("eth_getTransactionReceipt", {hash}).is_null());
 
-    auto block = node_->seal_now();
-    ASSERT_TRUE(block) << block.error().to_string();
+    auto blocks = commit_pending();
+    ASSERT_EQ(blocks.size(), 1u);  // the first block of the chain
+    const auto* block = &blocks.back();
     ASSERT_EQ(block->block.transactions.size(), 1u);
 
     json receipt = result("eth_getTransactionReceipt", {hash});
@@ -212,7 +223,7 @@ TEST_F(EthApiTest, TransferFlowsThroughPoolBlockAndQueries) {
     json by_number = result("eth_getBlockByNumber", {"latest", false});
     EXPECT_EQ(by_number["hash"], block->hash.hex());
     EXPECT_EQ(by_number["transactions"], json::array({hash}));
-    EXPECT_EQ(by_number["miner"], to_checksum_address(node_->config().seal.proposer));
+    EXPECT_EQ(by_number["miner"], to_checksum_address(node_->config().coinbase));
     json full = result("eth_getBlockByHash", {block->hash.hex(), true});
     ASSERT_EQ(full["transactions"].size(), 1u);
     EXPECT_EQ(full["transactions"][0]["hash"], hash);
@@ -296,8 +307,7 @@ TEST_F(EthApiTest, CallAndEstimateRunTheEvm) {
     json sent = call("eth_sendRawTransaction",
                      {raw_tx(1, *parse_address(store), 0, word(5), parse_u64(gas))});
     ASSERT_TRUE(sent.contains("result")) << sent.dump();
-    auto block = node_->seal_now();
-    ASSERT_TRUE(block);
+    ASSERT_FALSE(commit_pending().empty());
     json receipt = result("eth_getTransactionReceipt", {sent["result"]});
     EXPECT_EQ(receipt["status"], "0x1");
     ASSERT_EQ(receipt["logs"].size(), 1u);
@@ -342,11 +352,15 @@ TEST_F(EthApiTest, FiltersReportChangesSinceTheLastPoll) {
     std::string hash = result("eth_sendRawTransaction", {raw_transfer(0, to, 0, uint256(5))});
     EXPECT_EQ(result("eth_getFilterChanges", {pending}), json::array({hash}));
     EXPECT_EQ(result("eth_getFilterChanges", {pending}), json::array());
-    auto b1 = node_->seal_now();
-    auto b2 = node_->seal_now();
-    ASSERT_TRUE(b1 && b2);
-    EXPECT_EQ(result("eth_getFilterChanges", {blocks}),
-              json::array({b1->hash.hex(), b2->hash.hex()}));
+    json hashes = json::array();
+    for (const auto& b : commit_pending())
+        hashes.push_back(b.hash.hex());
+    to.bytes[0] = 10;
+    result("eth_sendRawTransaction", {raw_transfer(0, to, 1, uint256(5))});
+    for (const auto& b : commit_pending())
+        hashes.push_back(b.hash.hex());
+    ASSERT_EQ(hashes.size(), 3u);  // the first, then the empty one that committed it, and the next
+    EXPECT_EQ(result("eth_getFilterChanges", {blocks}), hashes);
     EXPECT_EQ(result("eth_getFilterChanges", {blocks}), json::array());
     // Transfers emit no logs.
     EXPECT_EQ(result("eth_getFilterChanges", {logs}), json::array());
@@ -393,8 +407,9 @@ TEST_F(EthApiTest, SubscriptionsPushOverWebSocketAndEndWithTheConnection) {
     Address to;
     to.bytes[0] = 3;
     std::string hash = result("eth_sendRawTransaction", {raw_transfer(0, to, 0, uint256(5))});
-    auto block = node_->seal_now();
-    ASSERT_TRUE(block);
+    auto blocks = commit_pending();
+    ASSERT_EQ(blocks.size(), 1u);
+    const auto* block = &blocks.back();
     auto sent = ws.sent();
     ASSERT_EQ(sent.size(), 2u);
     json pending_note = json::parse(sent[0]);
@@ -413,7 +428,8 @@ TEST_F(EthApiTest, SubscriptionsPushOverWebSocketAndEndWithTheConnection) {
     EXPECT_EQ(call("eth_unsubscribe", {heads}, &other)["result"], false);
 
     ws.close();
-    ASSERT_TRUE(node_->seal_now());
+    ASSERT_TRUE(result("eth_sendRawTransaction", {raw_transfer(0, to, 1, uint256(5))}).is_string());
+    ASSERT_FALSE(commit_pending().empty());
     EXPECT_EQ(ws.sent().size(), 2u);  // nothing more after the connection closed
 }
 
@@ -422,7 +438,7 @@ TEST_F(EthApiTest, FeeHistoryCoversTheRequestedBlocks) {
     to.bytes[0] = 5;
     ASSERT_TRUE(
         call("eth_sendRawTransaction", {raw_transfer(0, to, 0, uint256(1))}).contains("result"));
-    ASSERT_TRUE(node_->seal_now());
+    ASSERT_EQ(commit_pending().size(), 1u);
     json h = result("eth_feeHistory", {"0x4", "latest", {25, 75}});
     EXPECT_EQ(h["oldestBlock"], "0x0");  // only two blocks exist
     EXPECT_EQ(h["baseFeePerGas"].size(), 3u);

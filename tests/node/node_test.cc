@@ -54,9 +54,26 @@ bool eventually(Pred pred) {
     return pred();
 }
 
+// The blocks a node commits, as its listener sees them.
+struct Committed {
+    explicit Committed(Node& node) {
+        node.on_block([this](const chain::CommittedBlock& b) {
+            std::lock_guard lock(mu);
+            blocks.push_back(b);
+        });
+    }
+    std::vector<chain::CommittedBlock> take() {
+        std::lock_guard lock(mu);
+        return std::exchange(blocks, {});
+    }
+    std::mutex mu;
+    std::vector<chain::CommittedBlock> blocks;
+};
+
 TEST(Node, DropsATransactionTheChainCannotExecute) {
     auto node = Node::open(dev_config());
     ASSERT_TRUE(node) << node.error().to_string();
+    Committed committed(**node);
     // A call into the KZG point evaluation precompile, which this chain does not implement.
     Transaction tx;
     tx.chain_id = 1337;
@@ -67,17 +84,19 @@ TEST(Node, DropsATransactionTheChainCannotExecute) {
     ASSERT_TRUE(sign_transaction(tx, dev_key(0)));
     auto hash = (*node)->submit_raw_transaction(encode_transaction(tx));
     ASSERT_TRUE(hash) << hash.error().to_string();
-    auto block = (*node)->seal_now();
-    ASSERT_TRUE(block);
-    EXPECT_TRUE(block->block.transactions.empty());
-    ASSERT_EQ(block->rejected.size(), 1u);
-    EXPECT_EQ(block->rejected[0].second.code, Errc::unsupported);
+    ASSERT_TRUE((*node)->run_until_idle());
+    auto blocks = committed.take();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_TRUE(blocks[0].block.transactions.empty());
+    ASSERT_EQ(blocks[0].rejected.size(), 1u);
+    EXPECT_EQ(blocks[0].rejected[0].second.code, Errc::unsupported);
     EXPECT_FALSE((*node)->pool().contains(*hash));
     // The sender's nonce is free for the next transaction.
     ASSERT_TRUE((*node)->submit_raw_transaction(transfer(0, 0, 1)));
-    auto next = (*node)->seal_now();
-    ASSERT_TRUE(next);
-    EXPECT_EQ(next->block.transactions.size(), 1u);
+    ASSERT_TRUE((*node)->run_until_idle());
+    blocks = committed.take();
+    ASSERT_FALSE(blocks.empty());
+    EXPECT_EQ(blocks.back().block.transactions.size(), 1u);
 }
 
 TEST(Node, MetricsCountCommitsAndTheirLatency) {
@@ -88,57 +107,61 @@ TEST(Node, MetricsCountCommitsAndTheirLatency) {
     std::string before = (*node)->metrics().render();
     EXPECT_NE(before.find("\nhc_txpool_transactions 2\n"), std::string::npos) << before;
     EXPECT_NE(before.find("\nhc_block_height 0\n"), std::string::npos) << before;
-    ASSERT_TRUE((*node)->seal_now());
+    ASSERT_TRUE((*node)->run_until_idle());
     std::string after = (*node)->metrics().render();
     EXPECT_NE(after.find("\nhc_block_height 1\n"), std::string::npos) << after;
     EXPECT_NE(after.find("\nhc_txpool_transactions 0\n"), std::string::npos) << after;
     EXPECT_NE(after.find("\nhc_committed_transactions_total 2\n"), std::string::npos) << after;
     EXPECT_NE(after.find("\nhc_commit_latency_seconds_count 2\n"), std::string::npos) << after;
+    // Block 1 in round 1, the block that committed it in round 2, and its certificate moved the
+    // replica on to round 3.
+    EXPECT_NE(after.find("\nhc_consensus_round 3\n"), std::string::npos) << after;
 }
 
-TEST(Node, SealsPendingTransactionsWithinTheBlockSizeLimit) {
+TEST(Node, ASingleValidatorCommitsOnlyForTransactions) {
+    auto node = Node::open(dev_config());
+    ASSERT_TRUE(node) << node.error().to_string();
+    Committed committed(**node);
+    ASSERT_TRUE((*node)->run_until_idle());
+    EXPECT_EQ((*node)->chain().head_number(), 0u);  // nothing pending, no block
+    ASSERT_TRUE((*node)->submit_raw_transaction(transfer(0, 0, 1)));
+    ASSERT_TRUE((*node)->run_until_idle());
+    EXPECT_EQ((*node)->chain().head_number(), 1u);
+    // The empty block that committed block 1 waits, uncommitted, for the next transaction.
+    ASSERT_TRUE((*node)->run_until_idle());
+    EXPECT_EQ((*node)->chain().head_number(), 1u);
+    auto blocks = committed.take();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks[0].block.transactions.size(), 1u);
+    // Fees go to the coinbase: the proposer of every block of a committee of one.
+    EXPECT_EQ(blocks[0].block.header.proposer, (*node)->config().coinbase);
+}
+
+TEST(Node, CommitsPendingTransactionsWithinTheBlockSizeLimit) {
     NodeConfig config = dev_config();
-    config.seal.max_block_txs = 2;
-    config.seal.max_interval = 0ms;  // no empty blocks
+    config.settings.max_block_txs = 2;
+    config.coinbase.bytes[0] = 0xcb;
     auto node = Node::open(config);
     ASSERT_TRUE(node) << node.error().to_string();
-    std::vector<size_t> sizes;
-    std::mutex mu;
-    (*node)->on_block([&](const chain::CommittedBlock& b) {
-        std::lock_guard lock(mu);
-        sizes.push_back(b.block.transactions.size());
-    });
+    Committed committed(**node);
     for (uint64_t n = 0; n < 5; ++n)
         ASSERT_TRUE((*node)->submit_raw_transaction(transfer(0, n, 1)));
     (*node)->start();
     ASSERT_TRUE(eventually([&] { return (*node)->chain().account(dev_address(0)).nonce == 5; }));
     (*node)->stop();
-    std::lock_guard lock(mu);
     size_t total = 0;
-    for (size_t s : sizes) {
-        EXPECT_LE(s, 2u);
-        EXPECT_GT(s, 0u);  // with max_interval 0, no empty blocks
-        total += s;
+    for (const auto& b : committed.take()) {
+        EXPECT_LE(b.block.transactions.size(), 2u);
+        // All five were pending from the start, so no block waited for more.
+        EXPECT_GT(b.block.transactions.size(), 0u);
+        total += b.block.transactions.size();
     }
     EXPECT_EQ(total, 5u);
     EXPECT_EQ((*node)->pool().size(), 0u);
     EXPECT_EQ((*node)->chain().account(dev_address(2)).balance, uint256(1'000'000 + 5));
 }
 
-TEST(Node, SealsEmptyBlocksAfterTheMaximumInterval) {
-    NodeConfig config = dev_config();
-    config.seal.max_interval = 20ms;
-    auto node = Node::open(config);
-    ASSERT_TRUE(node);
-    (*node)->start();
-    EXPECT_TRUE(eventually([&] { return (*node)->chain().head_number() >= 3; }));
-    (*node)->stop();
-    const uint64_t stopped_at = (*node)->chain().head_number();
-    std::this_thread::sleep_for(60ms);
-    EXPECT_EQ((*node)->chain().head_number(), stopped_at);  // stop() really stops sealing
-}
-
-TEST(Node, RestartContinuesFromTheStoredHead) {
+TEST(Node, RestartContinuesFromTheStoredHeadWithTheSameValidatorKey) {
     hc::testing::TempDir dir;
     NodeConfig config = dev_config(dir.path());
     Hash32 head;
@@ -146,10 +169,14 @@ TEST(Node, RestartContinuesFromTheStoredHead) {
         auto node = Node::open(config);
         ASSERT_TRUE(node) << node.error().to_string();
         ASSERT_TRUE((*node)->submit_raw_transaction(transfer(1, 0, 7)));
-        auto b = (*node)->seal_now();
-        ASSERT_TRUE(b);
-        head = b->hash;
+        ASSERT_TRUE((*node)->run_until_idle());
+        ASSERT_EQ((*node)->chain().head_number(), 1u);
+        head = (*node)->chain().head_hash();
     }
+    const auto key_path = dir.path() / "consensus" / "validator.key";
+    ASSERT_TRUE(std::filesystem::exists(key_path));
+    EXPECT_EQ(std::filesystem::status(key_path).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     auto node = Node::open(config);
     ASSERT_TRUE(node) << node.error().to_string();
     EXPECT_EQ((*node)->chain().head_hash(), head);
@@ -159,6 +186,11 @@ TEST(Node, RestartContinuesFromTheStoredHead) {
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().message.rfind("nonce too low", 0), 0u);
     EXPECT_TRUE((*node)->submit_raw_transaction(transfer(1, 1, 7)));
+    // The stored empty block above the head (signed with the kept key) commits first.
+    ASSERT_TRUE((*node)->run_until_idle());
+    EXPECT_EQ((*node)->chain().head_number(), 3u);
+    EXPECT_EQ((*node)->chain().account(dev_address(1)).nonce, 2u);
+    EXPECT_TRUE((*node)->chain().verify());
 }
 
 TEST(GenesisFile, RoundTripsAndRejectsBadInput) {

@@ -1,9 +1,10 @@
-// Driving a running node from outside, for integration tests and load generators: a small
-// synchronous JSON-RPC client over HTTP/1.1 keep-alive, and a child-process wrapper that starts,
-// kills and restarts `honeycomb dev`.
+// Running programs as child processes for integration tests and load generators: a wrapper that
+// starts, signals and reaps a child with its output in a log file, and one that starts, kills and
+// restarts `honeycomb dev` on the same data directory and port. Drive them with rpc::Client
+// (rpc/client.h).
 //
-// These are test tools: they talk to a node on this machine and favour plain, blocking code over
-// throughput. Neither class is thread-safe; give each thread its own RpcClient.
+// These are test tools: they run programs on this machine and favour plain, blocking code. Not
+// thread-safe.
 #pragma once
 
 #include <sys/types.h>
@@ -14,88 +15,19 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "common/error.h"
+#include "rpc/client.h"
 
 namespace hc::testing {
-
-// ---- JSON-RPC client ----
-
-// How a failed call reads (Error::code):
-//   Errc::io                the request may not have reached the node, or its answer was lost:
-//                           connect, send or receive failed or timed out, or the HTTP reply was
-//                           not JSON-RPC. The connection is closed; the next call reconnects.
-//   Errc::invalid_argument  the node answered with a JSON-RPC error; message is
-//                           "JSON-RPC error <code>: <message>" (see rpc_error_code).
-//   Errc::decode            the node answered, but not with a well-formed JSON-RPC response.
-bool is_transport_error(const Error& error);
-// The JSON-RPC error code of an error the node answered with; nullopt for any other error.
-std::optional<int> rpc_error_code(const Error& error);
-
-struct RpcRequest {
-    std::string method;
-    nlohmann::json params = nlohmann::json::array();
-};
-
-struct Endpoint {
-    std::string host;
-    uint16_t port = 0;
-};
-
-// "http://127.0.0.1:8545" (a trailing "/" allowed) or "127.0.0.1:8545" -> host and port.
-Result<Endpoint> parse_http_url(std::string_view url);
-
-class RpcClient {
-  public:
-    // Connects lazily, on the first call. timeout bounds each connect, send and receive.
-    explicit RpcClient(Endpoint endpoint,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
-    ~RpcClient();
-    RpcClient(const RpcClient&) = delete;
-    RpcClient& operator=(const RpcClient&) = delete;
-
-    // One call: the "result" member, or the error (see above).
-    Result<nlohmann::json> call(std::string_view method,
-                                nlohmann::json params = nlohmann::json::array());
-
-    // One HTTP request carrying a JSON-RPC batch. The outer error is a transport failure, or an
-    // error the node gave for the batch as a whole (too large, say); otherwise one result per
-    // request, in the order of `requests` whatever order the node answered in.
-    // REQUIRES: !requests.empty()
-    Result<std::vector<Result<nlohmann::json>>> batch(const std::vector<RpcRequest>& requests);
-
-    // call(), retried on transport failures (reconnecting each time, pausing `pause` between
-    // tries) until it succeeds, the node answers with an error, or `patience` has passed.
-    // For a node that is restarting. A retried eth_sendRawTransaction may answer "already known".
-    Result<nlohmann::json> call_retrying(
-        std::string_view method, nlohmann::json params, std::chrono::milliseconds patience,
-        std::chrono::milliseconds pause = std::chrono::milliseconds(20));
-
-    // Opens the connection now; calls do this themselves when needed.
-    Status connect();
-    void disconnect();
-    bool connected() const;
-    const Endpoint& endpoint() const;
-
-  private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
-};
-
-// JSON-RPC quantities ("0x1a") as integers. Fail on anything else, saying what was found.
-Result<uint64_t> quantity_u64(const nlohmann::json& value);
-// The JSON-RPC quantity of n: "0x0", "0x1a".
-std::string quantity_hex(uint64_t n);
-
-// ---- Child processes ----
 
 // The bound port of a socket opened on host with port 0 and closed again: free a moment ago.
 // Prefer letting the server pick (port 0) and reading its port back where it can say it.
 Result<uint16_t> find_free_port(const std::string& host = "127.0.0.1");
+// The first of `count` consecutive ports on host, in 20000..49999, none of them in use a moment
+// ago: for programs that take a base port and count up from it (`honeycomb init`, `up`).
+Result<uint16_t> find_free_port_range(uint16_t count, const std::string& host = "127.0.0.1");
 
 // A program run as a child process with stdout and stderr appended to a log file. The destructor
 // kills (SIGKILL) and reaps a child that is still running.
@@ -140,7 +72,7 @@ struct DevNodeConfig {
     std::filesystem::path log_path;  // appended to across restarts
     std::string host = "127.0.0.1";
     uint16_t port = 0;  // 0: the node picks one on its first start and keeps it on restarts
-    // More `honeycomb dev` options, e.g. {"--block-interval-ms", "200"}. --data-dir, --rpc-addr
+    // More `honeycomb dev` options, e.g. {"--coinbase", "0x..."}. --data-dir, --rpc-addr
     // and --quiet are added here.
     std::vector<std::string> extra_args;
     std::chrono::milliseconds ready_timeout = std::chrono::seconds(60);
@@ -164,7 +96,7 @@ class DevNode {
     Result<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     bool running();
 
-    Endpoint endpoint() const { return {config_.host, port_}; }
+    rpc::Endpoint endpoint() const { return {config_.host, port_}; }
     std::string url() const;
     uint16_t port() const { return port_; }
     const DevNodeConfig& config() const { return config_; }
