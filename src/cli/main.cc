@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/demo.h"
 #include "cli/init.h"
 #include "cli/node_command.h"
 #include "cli/up.h"
@@ -102,33 +103,6 @@ void print_dev_accounts(const uint256& balance) {
     std::printf(
         "WARNING: these keys are public. Anyone can spend from these accounts on any chain\n"
         "         that funds them. Use them for local development only.\n\n");
-}
-
-// A few transfers between development accounts through the node's own admission path, so
-// a new chain shows blocks being committed.
-void run_demo(node::Node& n) {
-    std::printf("demo: sending 5 transfers from account (0) to account (1)\n");
-    auto key = Hash32::from_hex(node::kDevAccounts[0].private_key);
-    auto to = parse_address(node::kDevAccounts[1].address);
-    auto from = parse_address(node::kDevAccounts[0].address);
-    if (!key || !to || !from) return;
-    uint64_t nonce = n.pool().pending_nonce(*from);
-    for (int i = 0; i < 5; ++i) {
-        Transaction tx;
-        tx.type = TxType::dynamic_fee;
-        tx.chain_id = n.config().chain.chain_id;
-        tx.nonce = nonce + i;
-        tx.gas_limit = 21000;
-        tx.to = *to;
-        tx.value = uint256(1'000'000'000'000'000ull) * uint256(i + 1);  // 0.001 ether * (i+1)
-        tx.max_fee_per_gas = n.config().chain.base_fee * uint256(2);
-        if (!sign_transaction(tx, *key)) return;
-        auto hash = n.submit_raw_transaction(encode_transaction(tx));
-        if (hash)
-            std::printf("demo: submitted %s\n", hash->hex().c_str());
-        else
-            std::printf("demo: rejected: %s\n", hash.error().message.c_str());
-    }
 }
 
 int run_dev(const DevOptions& o) {
@@ -227,7 +201,19 @@ int run_dev(const DevOptions& o) {
     std::fflush(stdout);
 
     (*node)->start();
-    if (o.demo) run_demo(**node);
+    if (o.demo) {
+        // The same demo `honeycomb up --demo` runs, over this node's own JSON-RPC.
+        cli::DemoOptions demo;
+        demo.rpc_urls = {"http://" + endpoint->first + ":" + std::to_string((*server)->port())};
+        demo.names = {"dev"};
+        demo.chain_id = chain_config.chain_id;
+        demo.print = [](const std::string& line) {
+            std::printf("demo: %s\n", line.c_str());
+            std::fflush(stdout);
+        };
+        if (auto done = cli::run_demo(demo); !done)
+            std::printf("demo failed: %s\n", done.error().message.c_str());
+    }
 
     int sig = 0;
     sigwait(&signals, &sig);
@@ -307,7 +293,8 @@ int main(int argc, char** argv) {
         ->add_option("--price-bump", dev.price_bump,
                      "Percent a replacement transaction must raise the fee by")
         ->capture_default_str();
-    dev_cmd->add_flag("--demo", dev.demo, "Send a few transfers after starting");
+    dev_cmd->add_flag("--demo", dev.demo,
+                      "Send transfers and use a Solidity contract over JSON-RPC after starting");
     dev_cmd->add_flag("--quiet", dev.quiet, "Do not print each committed block");
 
     std::string verify_dir = "./honeycomb-data";
