@@ -245,8 +245,8 @@ int run(const Options& o) {
     {
         std::vector<Address> who;
         for (size_t i = 0; i < dev.size(); ++i) {
-            dev[i].key = or_die(Hash32::from_hex(node::kDevAccounts[i].private_key), "dev key");
-            dev[i].address = or_die(parse_address(node::kDevAccounts[i].address), "dev address");
+            dev[i].key = node::dev_key(i);
+            dev[i].address = node::dev_address(i);
             who.push_back(dev[i].address);
         }
         auto nonces = pending_nonces(who);

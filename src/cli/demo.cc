@@ -55,10 +55,6 @@ Bytes selector(std::string_view signature) {
     return Bytes(h.bytes.begin(), h.bytes.begin() + 4);
 }
 
-Address dev_address(size_t i) {
-    return *parse_address(node::kDevAccounts[i].address);
-}
-
 std::string lower_hex(const Address& a) {
     return to_hex(a.view());
 }
@@ -243,9 +239,7 @@ class Demo {
         tx.chain_id = o_.chain_id;
         tx.max_fee_per_gas = gas_price_ * uint256(2);
         tx.max_priority_fee_per_gas = uint256(0);
-        auto key = Hash32::from_hex(node::kDevAccounts[account].private_key);
-        if (!key) return key.error();
-        HC_TRY(sign_transaction(tx, *key));
+        HC_TRY(sign_transaction(tx, node::dev_key(account)));
         HC_ASSIGN_OR_RETURN(json hash, call(i, "eth_sendRawTransaction",
                                             json::array({to_hex(encode_transaction(tx))})));
         if (!hash.is_string())
@@ -327,18 +321,18 @@ class Demo {
 
         std::vector<uint256> before;
         for (size_t a : accounts) {
-            HC_ASSIGN_OR_RETURN(uint256 b, balance(0, dev_address(a), "latest"));
+            HC_ASSIGN_OR_RETURN(uint256 b, balance(0, node::dev_address(a), "latest"));
             before.push_back(b);
         }
         say("sending " + std::to_string(kTransfers) +
             " transfers between development accounts, each to a different node");
         for (size_t k = 0; k < list.size(); ++k) {
             Transfer& t = list[k];
-            HC_ASSIGN_OR_RETURN(uint64_t nonce, pending_nonce(k, dev_address(t.from)));
+            HC_ASSIGN_OR_RETURN(uint64_t nonce, pending_nonce(k, node::dev_address(t.from)));
             Transaction tx;
             tx.nonce = nonce;
             tx.gas_limit = 21000;
-            tx.to = dev_address(t.to);
+            tx.to = node::dev_address(t.to);
             tx.value = t.value;
             HC_ASSIGN_OR_RETURN(t.sent, send(k, t.from, std::move(tx)));
             say("  transfer " + std::to_string(k + 1) + ": (" + std::to_string(t.from) + ") -> (" +
@@ -357,7 +351,7 @@ class Demo {
         say("balances at block " + std::to_string(last_block_) + " (on " + node(0).name +
             "), before -> after:");
         for (size_t j = 0; j < accounts.size(); ++j) {
-            const Address a = dev_address(accounts[j]);
+            const Address a = node::dev_address(accounts[j]);
             HC_ASSIGN_OR_RETURN(uint256 after, balance(0, a, rpc::quantity_hex(last_block_)));
             say("  (" + std::to_string(accounts[j]) + ") " + to_checksum_address(a) + "  " +
                 format_ether(before[j]) + " -> " + format_ether(after));
@@ -366,7 +360,7 @@ class Demo {
     }
 
     Status contract() {
-        const Address deployer = dev_address(kDeployer);
+        const Address deployer = node::dev_address(kDeployer);
         // Steps on different nodes: deploy on the second, add() on the third, read on the fourth.
         const size_t deploy_at = 1, add_at = 2, read_at = 3;
         auto code = from_hex(kCounterInitCode);

@@ -157,6 +157,26 @@ Status set_subject(X509* x, const std::string& organisation, const std::string& 
     return {};
 }
 
+// A version-3 certificate with a random serial, the validity period, the subject and the subject's
+// key, issued by `issuer_name`; the caller adds extensions and signs it.
+Result<X509Ptr> start_certificate(int64_t not_before, int64_t not_after,
+                                  const std::string& organisation, const std::string& common_name,
+                                  const X509_NAME* issuer_name, const PrivateKey& subject_key) {
+    X509Ptr x(X509_new());
+    if (!x || X509_set_version(x.get(), X509_VERSION_3) != 1)
+        return openssl_error(Errc::internal, "cannot start a certificate");
+    HC_TRY(set_random_serial(x.get()));
+    HC_TRY(set_time(x.get(), not_before, false));
+    HC_TRY(set_time(x.get(), not_after, true));
+    HC_TRY(set_subject(x.get(), organisation, common_name));
+    // A self-signed certificate's issuer is its own subject, set just above.
+    if (!issuer_name) issuer_name = X509_get_subject_name(x.get());
+    if (X509_set_issuer_name(x.get(), issuer_name) != 1 ||
+        X509_set_pubkey(x.get(), subject_key.pkey()) != 1)
+        return openssl_error(Errc::internal, "cannot set the certificate's issuer name or key");
+    return x;
+}
+
 Result<Certificate> sign_and_parse(X509* x, const PrivateKey& signer) {
     if (X509_sign(x, signer.pkey(), EVP_sha256()) <= 0)
         return openssl_error(Errc::crypto, "cannot sign the certificate");
@@ -242,16 +262,9 @@ Result<KeyedCertificate> create_organisation_ca(const CaSpec& spec) {
     HC_TRY(check_validity_period(spec.not_before, spec.not_after));
     HC_ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::generate(SigAlgo::p256));
 
-    X509Ptr x(X509_new());
-    if (!x || X509_set_version(x.get(), X509_VERSION_3) != 1)
-        return openssl_error(Errc::internal, "cannot start a certificate");
-    HC_TRY(set_random_serial(x.get()));
-    HC_TRY(set_time(x.get(), spec.not_before, false));
-    HC_TRY(set_time(x.get(), spec.not_after, true));
-    HC_TRY(set_subject(x.get(), spec.organisation, spec.organisation + " CA"));
-    if (X509_set_issuer_name(x.get(), X509_get_subject_name(x.get())) != 1 ||
-        X509_set_pubkey(x.get(), key.pkey()) != 1)
-        return openssl_error(Errc::internal, "cannot set the CA's issuer name or key");
+    HC_ASSIGN_OR_RETURN(X509Ptr x,
+                        start_certificate(spec.not_before, spec.not_after, spec.organisation,
+                                          spec.organisation + " CA", nullptr, key));
 
     X509V3_CTX ctx;
     X509V3_set_ctx(&ctx, x.get(), x.get(), nullptr, nullptr, 0);
@@ -301,16 +314,9 @@ Result<KeyedCertificate> issue_node_certificate(const Certificate& ca, const Pri
     }
 
     HC_ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::generate(SigAlgo::p256));
-    X509Ptr x(X509_new());
-    if (!x || X509_set_version(x.get(), X509_VERSION_3) != 1)
-        return openssl_error(Errc::internal, "cannot start a certificate");
-    HC_TRY(set_random_serial(x.get()));
-    HC_TRY(set_time(x.get(), spec.not_before, false));
-    HC_TRY(set_time(x.get(), spec.not_after, true));
-    HC_TRY(set_subject(x.get(), spec.organisation, spec.node_name));
-    if (X509_set_issuer_name(x.get(), X509_get_subject_name(ca.native())) != 1 ||
-        X509_set_pubkey(x.get(), key.pkey()) != 1)
-        return openssl_error(Errc::internal, "cannot set the certificate's issuer name or key");
+    HC_ASSIGN_OR_RETURN(X509Ptr x,
+                        start_certificate(spec.not_before, spec.not_after, spec.organisation,
+                                          spec.node_name, X509_get_subject_name(ca.native()), key));
 
     X509V3_CTX ctx;
     X509V3_set_ctx(&ctx, ca.native(), x.get(), nullptr, nullptr, 0);

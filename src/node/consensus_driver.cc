@@ -173,13 +173,12 @@ Status ConsensusDriver::load_blocks_above(const Block& tip, std::vector<Block>& 
     return {};
 }
 
-void ConsensusDriver::readmit(std::vector<Block>& above) {
+void ConsensusDriver::readmit(const std::vector<Block>& above) {
     // What stored blocks above the committed tip carry may yet commit; back in the pool, it
     // counts in the pending nonce clients ask for after a restart, so they do not reuse those
     // nonces for other transactions. Proposals exclude what an uncommitted ancestor carries, and
-    // a commit removes it from the pool, so nothing is included twice.
-    std::sort(above.begin(), above.end(),
-              [](const Block& a, const Block& b) { return a.header.height < b.header.height; });
+    // a commit removes it from the pool, so nothing is included twice. The pool orders each
+    // sender's transactions by nonce itself.
     for (const Block& b : above)
         if (auto raws = payload_transactions(b.payload))
             for (BytesView raw : *raws)

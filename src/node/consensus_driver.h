@@ -128,7 +128,7 @@ class ConsensusDriver final : public consensus::PayloadSource {
     void serve_sync(ValidatorIndex from, BytesView body);
     void apply_sync(ValidatorIndex from, BytesView body);
     Status rebuild_replica();
-    void readmit(std::vector<consensus::Block>& above);
+    void readmit(const std::vector<consensus::Block>& above);
     Status load_blocks_above(const consensus::Block& tip,
                              std::vector<consensus::Block>& above) const;
     void send_frame(ValidatorIndex to, uint8_t kind, Bytes body);

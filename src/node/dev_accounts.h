@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <string_view>
 
 #include "common/address.h"
@@ -39,5 +40,14 @@ inline constexpr std::array<DevAccount, 10> kDevAccounts = {{
     {"0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
      "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"},
 }};
+
+// Account i's address and private key. REQUIRES: i < kDevAccounts.size(). The table above is
+// well-formed (dev_accounts_test), so neither parse can fail.
+inline Address dev_address(size_t i) {
+    return *parse_address(kDevAccounts[i].address);
+}
+inline Hash32 dev_key(size_t i) {
+    return *Hash32::from_hex(kDevAccounts[i].private_key);
+}
 
 }  // namespace hc::node

@@ -74,10 +74,6 @@ Address recipient(size_t i) {
     return a;
 }
 
-Address dev_address(size_t i) {
-    return *parse_address(node::kDevAccounts[i].address);
-}
-
 std::string lower(const Address& a) {
     return a.hex();
 }
@@ -123,8 +119,8 @@ class Sender {
   public:
     Sender(size_t index, Shared& shared, uint64_t seed)
         : index_(index), shared_(shared), rng_(seed), client_(shared.endpoint, milliseconds(3000)) {
-        key_ = *Hash32::from_hex(node::kDevAccounts[index].private_key);
-        address_ = dev_address(index);
+        key_ = node::dev_key(index);
+        address_ = node::dev_address(index);
     }
 
     void run() {
@@ -461,10 +457,10 @@ TEST(CrashTest, CommittedTransactionsSurviveKillNineAndReplayVerifies) {
     // middle, none committed twice), and the account nonce continues after them.
     uint64_t committed = 0;
     for (size_t s = 0; s < node::kDevAccounts.size(); ++s) {
-        const std::string from = to_checksum_address(dev_address(s));
+        const std::string from = to_checksum_address(node::dev_address(s));
         std::vector<uint64_t> got;
         for (const auto& [f, list] : nonces)
-            if (parse_address(f) && *parse_address(f) == dev_address(s)) got = list;
+            if (parse_address(f) && *parse_address(f) == node::dev_address(s)) got = list;
         for (size_t k = 0; k < got.size(); ++k)
             if (got[k] != k) {
                 ADD_FAILURE() << from << ": transaction " << k << " in chain order has nonce "
@@ -473,7 +469,7 @@ TEST(CrashTest, CommittedTransactionsSurviveKillNineAndReplayVerifies) {
             }
         auto count = rpc::quantity_u64(
             must(admin.call("eth_getTransactionCount",
-                            json::array({lower(dev_address(s)), rpc::quantity_hex(head)})),
+                            json::array({lower(node::dev_address(s)), rpc::quantity_hex(head)})),
                  "eth_getTransactionCount"));
         EXPECT_EQ(count.ok() ? *count : ~0ull, got.size()) << from << " account nonce";
         if (s >= kSenders) {
@@ -515,7 +511,7 @@ TEST(CrashTest, CommittedTransactionsSurviveKillNineAndReplayVerifies) {
     // The supply is constant: fees go to the coinbase, which is counted.
     std::vector<Address> holders;
     for (size_t s = 0; s < node::kDevAccounts.size(); ++s)
-        holders.push_back(dev_address(s));
+        holders.push_back(node::dev_address(s));
     for (size_t r = 0; r < kRecipients; ++r)
         holders.push_back(recipient(r));
     holders.push_back(*parse_address(kCoinbase));

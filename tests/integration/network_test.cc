@@ -41,19 +41,15 @@ constexpr uint64_t kChainId = 1337;
 constexpr size_t kNodes = 4;
 const char* const kNames[kNodes] = {"org1-node1", "org2-node1", "org3-node1", "org4-node1"};
 
-Address dev_address(size_t i) {
-    return *parse_address(node::kDevAccounts[i].address);
-}
-
 std::string raw_transfer(size_t from, uint64_t nonce, uint64_t value) {
     Transaction tx;
     tx.chain_id = kChainId;
     tx.nonce = nonce;
     tx.gas_limit = 21000;
     tx.gas_price = uint256(1'000'000'000);
-    tx.to = dev_address(9);
+    tx.to = node::dev_address(9);
     tx.value = uint256(value);
-    EXPECT_TRUE(sign_transaction(tx, *Hash32::from_hex(node::kDevAccounts[from].private_key)));
+    EXPECT_TRUE(sign_transaction(tx, node::dev_key(from)));
     return to_hex(encode_transaction(tx));
 }
 

@@ -18,13 +18,6 @@ using namespace std::chrono_literals;
 
 constexpr uint64_t kChainId = 1337;
 
-Hash32 dev_key(size_t i) {
-    return *Hash32::from_hex(kDevAccounts[i].private_key);
-}
-Address dev_address(size_t i) {
-    return *parse_address(kDevAccounts[i].address);
-}
-
 chain::ChainConfig chain_config() {
     chain::ChainConfig c;
     c.chain_id = kChainId;

@@ -12,13 +12,6 @@ using nlohmann::json;
 
 constexpr uint64_t kChainId = 1337;
 
-Hash32 dev_key(size_t i) {
-    return *Hash32::from_hex(kDevAccounts[i].private_key);
-}
-Address dev_address(size_t i) {
-    return *parse_address(kDevAccounts[i].address);
-}
-
 Bytes word(uint64_t v) {
     const auto be = uint256(v).to_be();
     return Bytes(be.begin(), be.end());

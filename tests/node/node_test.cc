@@ -16,13 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Hash32 dev_key(size_t i) {
-    return *Hash32::from_hex(kDevAccounts[i].private_key);
-}
-Address dev_address(size_t i) {
-    return *parse_address(kDevAccounts[i].address);
-}
-
 NodeConfig dev_config(const std::filesystem::path& dir = {}) {
     NodeConfig c;
     c.data_dir = dir;
