@@ -157,6 +157,13 @@ Result<Block> ConsensusDriver::committed_tip() const {
 Status ConsensusDriver::load_blocks_above(const Block& tip, std::vector<Block>& above) const {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir_ / "blocks", ec)) {
+        if (entry.path().extension() != ".block") {
+            // A temporary left by a write that a crash cut short: the block it held was never
+            // stored, nor voted for (the safety file is written after it), so it goes.
+            std::error_code ignored;
+            if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ignored);
+            continue;
+        }
         HC_ASSIGN_OR_RETURN(auto raw, read_file(entry.path(), kMaxMessageSize));
         if (!raw) continue;
         auto b = consensus::decode_block(*raw);
@@ -164,7 +171,8 @@ Status ConsensusDriver::load_blocks_above(const Block& tip, std::vector<Block>& 
         if (b->header.height > tip.header.height) {
             above.push_back(std::move(*b));
         } else {
-            fs::remove(entry.path(), ec);  // committed: the chain has it
+            std::error_code ignored;
+            fs::remove(entry.path(), ignored);  // committed: the chain has it
         }
     }
     if (ec)

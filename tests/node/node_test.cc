@@ -186,6 +186,27 @@ TEST(Node, RestartContinuesFromTheStoredHeadWithTheSameValidatorKey) {
     EXPECT_TRUE((*node)->chain().verify());
 }
 
+TEST(Node, ReopensPastABlockWriteThatACrashCutShort) {
+    hc::testing::TempDir dir;
+    NodeConfig config = dev_config(dir.path());
+    {
+        auto node = Node::open(config);
+        ASSERT_TRUE(node) << node.error().to_string();
+        ASSERT_TRUE((*node)->submit_raw_transaction(transfer(1, 0, 7)));
+        ASSERT_TRUE((*node)->run_until_idle());
+    }
+    // kill -9 between creating a block's temporary file and writing it leaves this behind.
+    const auto leftover = dir.path() / "consensus" / "blocks" / "9-aad83662ec5c05be.block.tmp";
+    std::ofstream(leftover).flush();
+    ASSERT_TRUE(std::filesystem::exists(leftover));
+    auto node = Node::open(config);
+    ASSERT_TRUE(node) << node.error().to_string();
+    EXPECT_FALSE(std::filesystem::exists(leftover));
+    EXPECT_TRUE((*node)->submit_raw_transaction(transfer(1, 1, 7)));
+    ASSERT_TRUE((*node)->run_until_idle());
+    EXPECT_EQ((*node)->chain().account(dev_address(1)).nonce, 2u);
+}
+
 TEST(GenesisFile, RoundTripsAndRejectsBadInput) {
     hc::testing::TempDir dir;
     chain::ChainConfig c;
