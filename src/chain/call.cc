@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "chain/chain.h"
+#include "chain/governance_store.h"
 #include "evm/deep_stack.h"
 #include "state/overlay.h"
 
@@ -35,6 +36,8 @@ Result<TxOutcome> Chain::call(const CallRequest& request, uint64_t number) const
         number, [&](const state::StateReader& base, const BlockHeader& header) -> Status {
             Status read_error;
             BlockContext block = context_of(header, &read_error);
+            HC_ASSIGN_OR_RETURN(auto governance, read_governance(base));
+            if (governance) block.governance = &*governance;
             // Without a gas price the call is free, so the base fee must not apply (as in geth).
             if (!request.gas_price) block.base_fee = 0;
             const uint64_t gas = std::min(request.gas.value_or(block.gas_limit), block.gas_limit);
@@ -55,6 +58,8 @@ Result<GasEstimate> Chain::estimate_gas(const CallRequest& request, uint64_t num
         number, [&](const state::StateReader& base, const BlockHeader& header) -> Status {
             Status read_error;
             BlockContext block = context_of(header, &read_error);
+            HC_ASSIGN_OR_RETURN(auto governance, read_governance(base));
+            if (governance) block.governance = &*governance;
             if (!request.gas_price) block.base_fee = 0;
             const Address from = request.from.value_or(Address{});
 

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <mutex>
 
+#include "chain/governance_store.h"
 #include "codec/rlp.h"
 #include "common/keccak.h"
 #include "evm/deep_stack.h"
+#include "governance/actions.h"
+#include "governance/system_contracts.h"
 #include "state/overlay.h"
 
 namespace hc::chain {
@@ -112,6 +115,7 @@ std::pair<BlockHeader, state::StateDiff> make_genesis(const ChainConfig& config)
         acc.balance = a.balance;
         diff.accounts[a.address] = acc;
     }
+    if (config.governance) add_governance_to_genesis(diff, *config.governance);
     state::WorldState ws;
     ws.apply(diff);
     BlockHeader h;
@@ -132,14 +136,44 @@ std::pair<BlockHeader, state::StateDiff> make_genesis(const ChainConfig& config)
 Result<BlockExecution> execute_block(const state::StateReader& base, const BlockContext& block,
                                      const std::vector<BlockTx>& txs, evm::AnalysisCache* cache) {
     BlockExecution out;
+    Status failed;
     HC_TRY(evm::run_with_deep_stack([&] {
         state::StateOverlay overlay(base);
+        auto gov = read_governance(overlay);
+        if (!gov) {
+            failed = gov.error();
+            return;
+        }
+        BlockContext env = block;
+        if (*gov) {
+            // A node set decided earlier takes over at its epoch boundary, in the state of the
+            // boundary block itself, so every node switches at the same height.
+            if (governance::activate_pending_nodes(**gov, block.number))
+                write_governance(overlay, **gov);
+            env.governance = &**gov;
+        }
         for (const BlockTx& t : txs) {
-            auto outcome = process_transaction(overlay, t.tx, t.sender, block, out.gas_used, cache);
+            if (env.governance &&
+                env.governance->mode == governance::PermissionMode::permissioned) {
+                const bool to_code = t.tx.to && !overlay.code(*t.tx.to).empty();
+                if (Status allowed = governance::check_transaction_permission(
+                        *env.governance, t.sender, t.tx.to, t.tx.data, to_code);
+                    !allowed) {
+                    out.rejected.emplace_back(t.hash, allowed.error());
+                    continue;
+                }
+            }
+            auto outcome = process_transaction(overlay, t.tx, t.sender, env, out.gas_used, cache);
             if (!outcome) {
                 out.rejected.emplace_back(t.hash, outcome.error());
                 continue;
             }
+            // Every change a system contract makes emits an event: only then is the governance
+            // state (and with it membership and frozen contracts) read again.
+            const bool governance_changed =
+                env.governance &&
+                std::any_of(outcome->logs.begin(), outcome->logs.end(),
+                            [](const Log& l) { return governance::is_system_contract(l.address); });
             out.gas_used += outcome->gas_used;
             Receipt receipt;
             receipt.type = t.tx.type;
@@ -152,9 +186,20 @@ Result<BlockExecution> execute_block(const state::StateReader& base, const Block
             out.receipts.metas.push_back({outcome->gas_used, outcome->contract_address});
             out.receipts.senders.push_back(t.sender);
             out.included.push_back(t);
+            if (governance_changed) {
+                auto reread = read_governance(overlay);
+                if (!reread || !*reread) {
+                    failed = reread ? make_error(Errc::internal, "governance state vanished")
+                                    : reread.error();
+                    return;
+                }
+                *gov = std::move(*reread);
+                env.governance = &**gov;
+            }
         }
         out.diff = overlay.diff();
     }));
+    HC_TRY(failed);
     return out;
 }
 
@@ -208,7 +253,19 @@ Result<std::unique_ptr<Chain>> Chain::open(std::unique_ptr<storage::KvStore> sto
         return corrupt("the stored state hashes to " + chain->state_.root().hex() +
                        " but head block " + std::to_string(chain->head_.number) +
                        " commits to state root " + chain->head_.state_root.hex());
+    HC_TRY(chain->load_governance());
     return chain;
+}
+
+Status Chain::load_governance() {
+    HC_ASSIGN_OR_RETURN(auto g, read_governance(state_));
+    governance_ = g ? std::make_shared<const governance::GovernanceState>(std::move(*g)) : nullptr;
+    return {};
+}
+
+std::shared_ptr<const governance::GovernanceState> Chain::governance() const {
+    std::shared_lock lock(mu_);
+    return governance_;
 }
 
 BlockHeader Chain::head() const {
@@ -448,7 +505,7 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
         BlockHeader next;
         next.number = head_.number + 1;
         next.timestamp = std::max(timestamp, head_.timestamp);
-        next.gas_limit = config_.gas_limit;
+        next.gas_limit = governance_ ? governance_->params.gas_limit : config_.gas_limit;
         next.proposer = proposer;
         next.base_fee_per_gas = config_.base_fee;
         Status read_error;
@@ -493,6 +550,15 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
     }
     head_ = out.block.header;
     head_hash_ = h;
+    if (governance_) {
+        auto key = ex.diff.storage.lower_bound({governance::governance_address(), Hash32{}});
+        if (key != ex.diff.storage.end() && key->first.first == governance::governance_address())
+            if (Status s = load_governance(); !s)
+                return make_error(
+                    Errc::internal,
+                    "block " + std::to_string(env.number) +
+                        " stored a governance state that does not decode: " + s.error().message);
+    }
     return out;
 }
 

@@ -23,6 +23,7 @@
 
 #include "chain/transaction_processor.h"
 #include "evm/interpreter.h"
+#include "governance/state.h"
 #include "ledger/block.h"
 #include "state/world_state.h"
 #include "storage/kv_store.h"
@@ -44,6 +45,10 @@ struct ChainConfig {
     // A consortium's identity (its organisations and validators): the genesis block's extra data
     // when set, so two consortia never share a genesis; otherwise the extra data is the chain id.
     std::optional<Hash32> consortium_id;
+    // The consortium's initial governance (organisations, members, policies, node set), kept in
+    // the state of the Governance system contract (chain/governance_store.h). Absent: no system
+    // contracts, no permissions.
+    std::optional<governance::GovernanceState> governance;
 };
 
 // A transaction ready for a block: decoded, stateless checks passed, sender recovered.
@@ -164,6 +169,9 @@ class Chain {
     Result<Bytes> code_at(const Address& address, uint64_t number) const;
     // The latest committed account (a default one if absent).
     state::Account account(const Address& address) const;
+    // The governance state after the head block (null on a chain without governance). A snapshot:
+    // it stays valid, and unchanged, while later blocks commit.
+    std::shared_ptr<const governance::GovernanceState> governance() const;
 
     // Runs fn on the latest state and head under the read lock.
     void read_state(
@@ -204,6 +212,8 @@ class Chain {
     // The execution context of block `header`. BLOCKHASH reads the number index; a failed read
     // is kept in *read_error.
     BlockContext context_of(const BlockHeader& header, Status* read_error) const;
+    // Re-reads governance_ from the latest state. REQUIRES: the write lock, or no readers yet.
+    Status load_governance();
     Result<std::optional<BlockHeader>> read_header(const Hash32& block_hash) const;
     // Runs fn on the state after block `number` and that block's header, under the read lock.
     Status with_state_at(
@@ -217,7 +227,9 @@ class Chain {
     BlockHeader head_;
     Hash32 head_hash_;
     Hash32 genesis_hash_;
-    mutable evm::AnalysisCache analyses_;  // JUMPDEST analyses by code hash, for every execution
+    mutable evm::AnalysisCache analyses_;
+    std::shared_ptr<const governance::GovernanceState>
+        governance_;  // after the head  // JUMPDEST analyses by code hash, for every execution
 };
 
 // The genesis block of config, and the state diff that funds its accounts.

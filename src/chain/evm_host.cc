@@ -2,9 +2,12 @@
 
 #include <cstring>
 
+#include "chain/governance_store.h"
+#include "codec/abi.h"
 #include "codec/rlp.h"
 #include "common/keccak.h"
 #include "evm/precompiles.h"
+#include "governance/system_contracts.h"
 
 namespace hc::chain {
 
@@ -55,8 +58,12 @@ Address create2_address(const Address& sender, const Hash32& salt, BytesView ini
 }
 
 EvmHost::EvmHost(state::StateOverlay& state, const evm::TxContext& context, BlockHashFn block_hash,
-                 evm::AnalysisCache* cache)
-    : state_(state), context_(context), block_hash_(std::move(block_hash)), cache_(cache) {}
+                 evm::AnalysisCache* cache, const governance::GovernanceState* governance)
+    : state_(state),
+      context_(context),
+      block_hash_(std::move(block_hash)),
+      cache_(cache),
+      governance_(governance) {}
 
 bool EvmHost::is_empty(const Address& address) const {
     auto a = state_.account(address);
@@ -245,7 +252,15 @@ evm::ExecutionResult EvmHost::call_frame(const evm::Message& msg) {
     }
 
     evm::ExecutionResult result;
-    if (msg.code_address == kPointEvaluation && !evm::is_precompile(kPointEvaluation)) {
+    if (governance_ && !governance_->frozen.empty() &&
+        (governance_->frozen.count(msg.code_address) || governance_->frozen.count(msg.recipient))) {
+        result.status = evm::StatusCode::revert;
+        result.gas_left = msg.gas;
+        result.output = abi::encode_error(governance::frozen_message(
+            governance_->frozen.count(msg.code_address) ? msg.code_address : msg.recipient));
+    } else if (governance_ && governance::is_system_contract(msg.code_address)) {
+        result = system_call(msg);
+    } else if (msg.code_address == kPointEvaluation && !evm::is_precompile(kPointEvaluation)) {
         // Out of scope (a consortium chain carries no blobs). Rather than run it as an empty
         // account (a wrong result), the transaction is marked so that process_transaction
         // rejects it.
@@ -272,6 +287,54 @@ evm::ExecutionResult EvmHost::call_frame(const evm::Message& msg) {
         result.gas_refund = 0;
         if (result.status != evm::StatusCode::revert) result.gas_left = 0;
     }
+    return result;
+}
+
+evm::ExecutionResult EvmHost::system_call(const evm::Message& msg) {
+    evm::ExecutionResult result;
+    if (msg.kind != evm::CallKind::call && msg.kind != evm::CallKind::staticcall) {
+        // A delegated call would act for the caller's caller: a contract could vote or enrol in
+        // the name of whoever called it.
+        result.status = evm::StatusCode::revert;
+        result.gas_left = msg.gas;
+        result.output = abi::encode_error(
+            "system contracts take plain calls only, not " +
+            std::string(msg.kind == evm::CallKind::delegatecall ? "DELEGATECALL" : "CALLCODE"));
+        return result;
+    }
+    auto current = read_governance(state_);
+    if (!current || !*current) {
+        result.status = evm::StatusCode::revert;
+        result.gas_left = msg.gas;
+        result.output =
+            abi::encode_error("the governance state cannot be read: " +
+                              (current ? std::string("none stored") : current.error().message));
+        return result;
+    }
+    governance::SystemCall call;
+    call.contract = msg.code_address;
+    call.sender = msg.sender;
+    call.input = msg.input;
+    call.value = msg.value;
+    call.is_static = msg.is_static;
+    call.block_number = context_.number;
+    call.timestamp = context_.timestamp;
+    governance::SystemResult r = governance::call_system_contract(**current, call);
+    if (msg.gas < 0 || static_cast<uint64_t>(msg.gas) < r.gas) {
+        result.status = evm::StatusCode::out_of_gas;
+        result.gas_left = 0;
+        return result;
+    }
+    result.gas_left = msg.gas - static_cast<int64_t>(r.gas);
+    result.output = std::move(r.output);
+    if (!r.success) {
+        result.status = evm::StatusCode::revert;
+        return result;
+    }
+    result.status = evm::StatusCode::success;
+    if (r.changed) write_governance(state_, **current);
+    for (const governance::SystemEvent& e : r.events)
+        emit_log(e.contract, e.data, e.topics);
     return result;
 }
 

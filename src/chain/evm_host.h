@@ -13,6 +13,7 @@
 
 #include "evm/host.h"
 #include "evm/interpreter.h"
+#include "governance/state.h"
 #include "ledger/receipt.h"
 #include "state/overlay.h"
 
@@ -33,8 +34,11 @@ using BlockHashFn = std::function<Hash32(uint64_t number)>;
 class EvmHost final : public evm::Host {
   public:
     // REQUIRES: state and cache (if given) outlive the host. One host per transaction.
+    // governance (if given) routes calls to the system contracts and refuses calls to frozen
+    // contracts.
     EvmHost(state::StateOverlay& state, const evm::TxContext& context, BlockHashFn block_hash,
-            evm::AnalysisCache* cache = nullptr);
+            evm::AnalysisCache* cache = nullptr,
+            const governance::GovernanceState* governance = nullptr);
 
     // evm::Host
     bool account_exists(const Address& address) const noexcept override;
@@ -99,6 +103,7 @@ class EvmHost final : public evm::Host {
     void revert_to(const Snapshot& s);
     evm::ExecutionResult call_frame(const evm::Message& msg);
     evm::ExecutionResult create_frame(const evm::Message& msg);
+    evm::ExecutionResult system_call(const evm::Message& msg);
     evm::ExecutionResult run_code(const evm::Message& msg, const Address& code_address,
                                   BytesView code);
     bool is_empty(const Address& address) const;
@@ -108,6 +113,7 @@ class EvmHost final : public evm::Host {
     evm::TxContext context_;
     BlockHashFn block_hash_;
     evm::AnalysisCache* cache_;
+    const governance::GovernanceState* governance_;
 
     std::unordered_set<Address> warm_accounts_;
     std::unordered_set<state::StorageKey, SlotHash> warm_slots_;

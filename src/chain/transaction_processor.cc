@@ -99,7 +99,7 @@ Result<TxOutcome> process_transaction(state::StateOverlay& state, const Transact
     context.chain_id = block.chain_id;
     context.base_fee = block.base_fee;
     context.blob_base_fee = block.blob_base_fee;
-    EvmHost host(state, context, block.block_hash, cache);
+    EvmHost host(state, context, block.block_hash, cache, block.governance);
 
     const size_t start = state.snapshot();
     // Buy the gas; a call bumps the nonce here, a creation in the create frame (whose address

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "chain/evm_host.h"
+#include "governance/state.h"
 #include "ledger/receipt.h"
 #include "ledger/transaction.h"
 #include "state/overlay.h"
@@ -31,6 +32,9 @@ struct BlockContext {
     uint64_t chain_id = 1;
     BlockHashFn block_hash;  // may be empty: BLOCKHASH then yields zero
     FeePolicy fee_policy = FeePolicy::burn_base_fee;
+    // The consortium's governance as of this block (frozen contracts, system contracts); null on
+    // a chain without one (the state tests).
+    const governance::GovernanceState* governance = nullptr;
 };
 
 struct TxOutcome {

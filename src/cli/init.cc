@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "crypto/cert_issuer.h"
+#include "crypto/secp256k1.h"
 #include "node/consortium_config.h"
 #include "node/dev_accounts.h"
 
@@ -130,12 +131,26 @@ Result<InitSummary> run_init(const InitOptions& o) {
     }
 
     std::vector<crypto::KeyedCertificate> cas;
+    std::vector<crypto::KeyedMemberCertificate> admins;
     std::vector<NodeMaterial> nodes;
     for (uint64_t org = 0; org < o.orgs; ++org) {
         const std::string name = org_name(org);
         auto ca = crypto::create_organisation_ca({name, not_before, ca_not_after});
         if (!ca) return make_error(ca.error().code, "CA of " + name + ": " + ca.error().message);
         genesis.organisations.push_back({name, ca->cert.der()});
+        // Each organisation starts with one admin, enrolled and funded in the genesis, so that it
+        // can enrol its members and vote from block 1.
+        auto admin =
+            crypto::issue_member_certificate(ca->cert, ca->key,
+                                             {name, std::string(crypto::kMemberRoleAdmin),
+                                              name + "-admin", not_before, cert_not_after});
+        if (!admin)
+            return make_error(admin.error().code,
+                              "admin certificate of " + name + ": " + admin.error().message);
+        HC_ASSIGN_OR_RETURN(Address admin_address, crypto::secp256k1_address(admin->private_key));
+        genesis.alloc.push_back({admin_address, prefund});
+        genesis.governance.members.push_back({admin_address, name, governance::Role::admin});
+        admins.push_back(std::move(*admin));
         for (uint64_t k = 0; k < o.nodes_per_org; ++k) {
             const std::string node_name = name + "-node" + std::to_string(k + 1);
             crypto::NodeCertSpec spec{name, node_name, {host}, not_before, cert_not_after};
@@ -156,6 +171,11 @@ Result<InitSummary> run_init(const InitOptions& o) {
     }
     for (const auto& n : nodes)
         genesis.validators.push_back(n.validator);
+    // The development accounts, prefunded above for a local network, are its clients too: spread
+    // over the organisations, so the demo and load tests run on a permissioned chain.
+    for (size_t i = 0; i < node::kDevAccounts.size(); ++i)
+        genesis.governance.members.push_back(
+            {node::dev_address(i), org_name(i % o.orgs), governance::Role::client});
 
     // What init writes must load: check the genesis through the same parser the nodes use.
     const std::string genesis_text = node::consortium_genesis_to_json(genesis);
@@ -185,6 +205,8 @@ Result<InitSummary> run_init(const InitOptions& o) {
         HC_TRY(make_dir(dir));
         HC_TRY(write_text(dir / "ca.pem", cas[org].cert.to_pem()));
         HC_TRY(crypto::write_private_key_pem(dir / "ca.key", cas[org].key));
+        HC_TRY(write_text(dir / "admin.pem", admins[org].cert.to_pem()));
+        HC_TRY(crypto::write_member_key(dir / "admin.key", admins[org].private_key));
         summary.organisations.push_back(org_name(org));
     }
 

@@ -8,6 +8,9 @@
 //                                     public keys, p2p addresses), the dev accounts prefunded
 //   DIR/orgs/<org>/ca.pem             the organisation's self-signed CA certificate
 //   DIR/orgs/<org>/ca.key             its private key (PKCS#8 PEM, mode 0600)
+//   DIR/orgs/<org>/admin.pem, .key    the organisation's first admin: a member certificate and
+//                                     its secp256k1 account key (mode 0600), enrolled and funded
+//                                     in the genesis
 //   DIR/nodes/<node>/node.json        the node's settings; paths relative to this directory
 //   DIR/nodes/<node>/tls.pem          TLS certificate issued by the organisation's CA
 //   DIR/nodes/<node>/tls.key          its private key (PKCS#8 PEM, mode 0600)
@@ -17,7 +20,9 @@
 // Validators are numbered org-major (org1-node1, org1-node2, org2-node1, ...). Validator i
 // listens for peers on HOST:(BASE_PORT + i) and serves JSON-RPC on HOST:(RPC_PORT + i); every
 // node lists all the others as peers. The ten development accounts of `honeycomb dev`
-// (node/dev_accounts.h) get 10000 ether each, with the same public keys: a local network only.
+// (node/dev_accounts.h) get 10000 ether each, with the same public keys, and are enrolled as
+// clients (account i in organisation i mod N + 1): a local network only. The chain is
+// permissioned: anyone else must enrol before transacting.
 #pragma once
 
 #include <CLI/CLI.hpp>

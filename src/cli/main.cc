@@ -4,13 +4,18 @@
 //   honeycomb init     generates a local consortium network (CAs, keys, genesis, node configs)
 //   honeycomb node     runs one validator of a consortium network from its node.json
 //   honeycomb up       runs a local consortium network, one supervised process per node
+//   honeycomb cert     issues member certificates (secp256k1 accounts) from organisation CAs
+//   honeycomb member   enrols, revokes and lists consortium members (system contract calls)
+//   honeycomb gov      proposes, votes on and lists governance proposals
 #include <pthread.h>
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 
+#include "cli/cert_command.h"
 #include "cli/demo.h"
+#include "cli/gov_command.h"
 #include "cli/init.h"
 #include "cli/node_command.h"
 #include "cli/up.h"
@@ -137,6 +142,7 @@ int run_dev(const DevOptions& o) {
         chain_config.genesis_timestamp = static_cast<uint64_t>(std::time(nullptr));
         for (const auto& a : node::kDevAccounts)
             chain_config.alloc.push_back({*parse_address(a.address), *prefund});
+        chain_config.governance = node::dev_governance(chain_config);
         if (auto st = node::write_genesis_file(genesis_path, chain_config); !st)
             return fail(st.error().message);
     }
@@ -314,6 +320,12 @@ int main(int argc, char** argv) {
     cli::UpOptions up;
     CLI::App* up_cmd = cli::add_up_command(app, up);
 
+    cli::CertIssueOptions cert_issue;
+    CLI::App* cert_cmd = cli::add_cert_command(app, cert_issue);
+
+    cli::GovOptions gov;
+    cli::GovCommands gov_cmds = cli::add_gov_commands(app, gov);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -324,6 +336,8 @@ int main(int argc, char** argv) {
     if (*init_cmd) return cli::run_init_command(init);
     if (*node_cmd) return cli::run_node(node_config, block_shutdown_signals());
     if (*up_cmd) return cli::run_up(up, self_path(argv[0]), block_shutdown_signals());
+    if (*cert_cmd) return cli::run_cert_command(cert_issue);
+    if (auto verb = gov_cmds.parsed()) return cli::run_gov_command(*verb, gov);
     std::cout << app.help();
     return 0;
 }

@@ -12,6 +12,8 @@ const char* errc_name(Errc code) noexcept {
             return "unsupported";
         case Errc::crypto:
             return "crypto";
+        case Errc::permission_denied:
+            return "permission denied";
         case Errc::not_found:
             return "not found";
         case Errc::io:

@@ -10,10 +10,11 @@
 namespace hc {
 
 enum class Errc {
-    invalid_argument,  // the caller passed something malformed (bad hex, wrong length, ...)
-    decode,            // bytes that do not decode (RLP, transaction, certificate, ...)
-    unsupported,       // well-formed but not supported here (e.g. a transaction type)
-    crypto,            // a signature, key or certificate check failed
+    invalid_argument,   // the caller passed something malformed (bad hex, wrong length, ...)
+    decode,             // bytes that do not decode (RLP, transaction, certificate, ...)
+    unsupported,        // well-formed but not supported here (e.g. a transaction type)
+    crypto,             // a signature, key or certificate check failed
+    permission_denied,  // the consortium's membership or policies do not allow it
     not_found,
     io,
     internal,

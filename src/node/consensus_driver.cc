@@ -470,7 +470,8 @@ Status ConsensusDriver::execute(const Block& block, const CommitProof* proof) {
         chain::CommittedBlock committed,
         chain_.commit_block(txs, block.header.timestamp_ms / 1000, coinbase, origin));
     for (const auto& [hash, error] : committed.rejected)
-        if (error.code == Errc::unsupported && pool_.remove(hash))
+        if ((error.code == Errc::unsupported || error.code == Errc::permission_denied) &&
+            pool_.remove(hash))
             log::warn("node", "dropped transaction",
                       {{"hash", hash.hex()}, {"reason", error.message}});
     pool_.on_block_committed();

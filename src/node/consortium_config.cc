@@ -280,7 +280,8 @@ bool ConsortiumGenesis::operator==(const ConsortiumGenesis& o) const {
         if (a[i].address != b[i].address || a[i].balance != b[i].balance) return false;
     return chain_id == o.chain_id && block_gas_limit == o.block_gas_limit &&
            min_gas_price == o.min_gas_price && timestamp == o.timestamp &&
-           organisations == o.organisations && validators == o.validators;
+           organisations == o.organisations && validators == o.validators &&
+           governance == o.governance;
 }
 
 std::optional<size_t> ConsortiumGenesis::validator_index(std::string_view name) const {
@@ -300,7 +301,7 @@ Result<ConsortiumGenesis> parse_consortium_genesis(std::string_view text, std::s
     HC_ASSIGN_OR_RETURN(json j, r.parse(text, kMaxGenesisFileSize));
     HC_TRY(r.object(j, "",
                     {"chain_id", "block_gas_limit", "min_gas_price", "timestamp", "alloc",
-                     "organisations", "validators"}));
+                     "organisations", "validators", "governance"}));
     ConsortiumGenesis g;
     const json* v;
     HC_ASSIGN_OR_RETURN(v, r.required(j, "", "chain_id"));
@@ -356,21 +357,8 @@ Result<ConsortiumGenesis> parse_consortium_genesis(std::string_view text, std::s
         if (!cert)
             return r.fail(path + ".ca_cert",
                           "expected a PEM CA certificate: " + cert.error().message);
-        if (!cert->is_ca() || !cert->is_self_issued())
-            return r.fail(
-                path + ".ca_cert",
-                "expected a self-signed CA certificate (cA=TRUE), got " + cert->subject());
-        if (auto ku = cert->key_usage();
-            ku && !crypto::has_all(*ku, crypto::KeyUsage::key_cert_sign))
-            return r.fail(path + ".ca_cert",
-                          "the CA certificate may not sign certificates (keyUsage lacks "
-                          "keyCertSign)");
-        // The self-signature is checked at the certificate's own start time: whether the CA has
-        // expired depends on when a node runs, not on the genesis.
-        if (Status st = crypto::verify_chain(*cert, {}, std::span(&*cert, 1), cert->not_before());
-            !st)
-            return r.fail(path + ".ca_cert",
-                          "the CA certificate does not verify: " + st.error().message);
+        if (Status st = crypto::check_organisation_ca(*cert); !st)
+            return r.fail(path + ".ca_cert", st.error().message);
         if (!seen_cas.insert(cert->fingerprint()).second)
             return r.fail(path + ".ca_cert", "the same CA certificate as another organisation");
         org.ca_cert_der = cert->der();
@@ -428,6 +416,69 @@ Result<ConsortiumGenesis> parse_consortium_genesis(std::string_view text, std::s
         }
         g.validators.push_back(std::move(val));
     }
+
+    if (const auto it = j.find("governance"); it != j.end()) {
+        const json& gov = *it;
+        HC_TRY(r.object(
+            gov, "governance",
+            {"permission_mode", "members", "policies", "proposal_lifetime_s", "epoch_blocks"}));
+        GenesisGovernance& out = g.governance;
+        if (const auto m = gov.find("permission_mode"); m != gov.end()) {
+            HC_ASSIGN_OR_RETURN(std::string mode, r.string(*m, "governance.permission_mode"));
+            auto parsed = governance::parse_mode(mode);
+            if (!parsed) return r.fail("governance.permission_mode", parsed.error().message);
+            out.permission_mode = *parsed;
+        }
+        if (const auto m = gov.find("members"); m != gov.end()) {
+            if (!m->is_array())
+                return r.fail("governance.members",
+                              "expected an array of {address, organisation, role}");
+            for (size_t i = 0; i < m->size(); ++i) {
+                const std::string path = Reader::index("governance.members", i);
+                const json& o = (*m)[i];
+                HC_TRY(r.object(o, path, {"address", "organisation", "role"}));
+                GenesisMember member;
+                const json* f;
+                HC_ASSIGN_OR_RETURN(f, r.required(o, path, "address"));
+                HC_ASSIGN_OR_RETURN(std::string address, r.string(*f, path + ".address"));
+                auto parsed = parse_address(address);
+                if (!parsed) return r.fail(path + ".address", parsed.error().message);
+                member.address = *parsed;
+                for (const GenesisMember& other : out.members)
+                    if (other.address == member.address)
+                        return r.fail(path + ".address", "listed twice");
+                HC_ASSIGN_OR_RETURN(f, r.required(o, path, "organisation"));
+                HC_ASSIGN_OR_RETURN(member.organisation, r.string(*f, path + ".organisation"));
+                if (!g.organisation(member.organisation))
+                    return r.fail(path + ".organisation",
+                                  "no organisation \"" + member.organisation + "\"");
+                HC_ASSIGN_OR_RETURN(f, r.required(o, path, "role"));
+                HC_ASSIGN_OR_RETURN(std::string role, r.string(*f, path + ".role"));
+                auto parsed_role = governance::parse_role(role);
+                if (!parsed_role) return r.fail(path + ".role", parsed_role.error().message);
+                member.role = *parsed_role;
+                out.members.push_back(std::move(member));
+            }
+        }
+        if (const auto m = gov.find("policies"); m != gov.end()) {
+            if (!m->is_object())
+                return r.fail("governance.policies", "expected an object of resource: rule");
+            for (const auto& [resource, rule] : m->items()) {
+                const std::string path = "governance.policies." + resource;
+                HC_ASSIGN_OR_RETURN(std::string text, r.string(rule, path));
+                if (Status st = out.policies.set(resource, text); !st)
+                    return r.fail(path, st.error().message);
+            }
+        }
+        if (const auto m = gov.find("proposal_lifetime_s"); m != gov.end()) {
+            HC_ASSIGN_OR_RETURN(out.proposal_lifetime_s,
+                                r.u64_in(*m, "governance.proposal_lifetime_s", 1, 1ull << 32));
+        }
+        if (const auto m = gov.find("epoch_blocks"); m != gov.end()) {
+            HC_ASSIGN_OR_RETURN(out.epoch_blocks,
+                                r.u64_in(*m, "governance.epoch_blocks", 1, 1'000'000));
+        }
+    }
     return g;
 }
 
@@ -455,6 +506,21 @@ std::string consortium_genesis_to_json(const ConsortiumGenesis& g) {
     out["alloc"] = alloc;
     out["organisations"] = orgs;
     out["validators"] = validators;
+    nlohmann::ordered_json gov;
+    gov["permission_mode"] = governance::mode_name(g.governance.permission_mode);
+    json members = json::array();
+    for (const GenesisMember& m : g.governance.members)
+        members.push_back({{"address", to_checksum_address(m.address)},
+                           {"organisation", m.organisation},
+                           {"role", governance::role_name(m.role)}});
+    gov["members"] = members;
+    nlohmann::ordered_json policies = nlohmann::ordered_json::object();
+    for (const auto& [resource, rule] : g.governance.policies.rules())
+        policies[governance::resource_name(resource)] = governance::rule_to_string(rule);
+    gov["policies"] = policies;
+    gov["proposal_lifetime_s"] = g.governance.proposal_lifetime_s;
+    gov["epoch_blocks"] = g.governance.epoch_blocks;
+    out["governance"] = gov;
     return out.dump(2) + "\n";
 }
 
@@ -487,7 +553,25 @@ chain::ChainConfig to_chain_config(const ConsortiumGenesis& genesis) {
     c.genesis_timestamp = genesis.timestamp;
     c.alloc = genesis.alloc;
     c.consortium_id = consortium_id(genesis);
+    c.governance = initial_governance(genesis);
     return c;
+}
+
+governance::GovernanceState initial_governance(const ConsortiumGenesis& genesis) {
+    governance::GovernanceState s;
+    s.mode = genesis.governance.permission_mode;
+    for (const auto& o : genesis.organisations)
+        s.orgs.push_back({o.name, o.name, {o.ca_cert_der}});
+    for (const GenesisMember& m : genesis.governance.members)
+        s.members[m.address] = {m.organisation, m.role, Hash32{}};
+    s.policies = genesis.governance.policies;
+    for (const auto& v : genesis.validators)
+        s.nodes.push_back(
+            {v.name, v.organisation, v.consensus_key.bytes, v.p2p_address.to_string()});
+    s.params.gas_limit = genesis.block_gas_limit;
+    s.params.proposal_lifetime_s = genesis.governance.proposal_lifetime_s;
+    s.params.epoch_blocks = genesis.governance.epoch_blocks;
+    return s;
 }
 
 Hash32 consortium_id(const ConsortiumGenesis& g) {
@@ -512,6 +596,7 @@ Hash32 consortium_id(const ConsortiumGenesis& g) {
             .add(as_bytes(v.p2p_address.to_string()))
             .end_list();
     e.end_list();
+    e.add(governance::encode_state(initial_governance(g)));
     e.end_list();
     return keccak256(e.take());
 }

@@ -10,7 +10,13 @@
 //     "alloc": {"0xf39F...2266": {"balance": "10000000000000000000000"}},
 //     "organisations": [{"name": "org1", "ca_cert": "-----BEGIN CERTIFICATE-----\n..."}],
 //     "validators": [{"name": "org1-node1", "organisation": "org1",
-//                     "consensus_public_key": "0x04...", "p2p_address": "127.0.0.1:30300"}]
+//                     "consensus_public_key": "0x04...", "p2p_address": "127.0.0.1:30300"}],
+//     "governance": {                           // optional, and so is each field
+//       "permission_mode": "permissioned",      // or "open" (anyone may transact)
+//       "members": [{"address": "0x...", "organisation": "org1", "role": "admin"}],
+//       "policies": {"deploy_contract": "ANY roles=admin,client"},   // governance/policy.h
+//       "proposal_lifetime_s": 604800, "epoch_blocks": 20
+//     }
 //   }
 //
 // The validators are the consensus node set in index order (validator i is index i in votes and
@@ -52,6 +58,7 @@
 #include "common/log.h"
 #include "crypto/signature.h"
 #include "crypto/x509.h"
+#include "governance/state.h"
 
 namespace hc::node {
 
@@ -91,6 +98,28 @@ struct Validator {
     bool operator==(const Validator&) const = default;
 };
 
+struct GenesisMember {
+    Address address;
+    std::string organisation;
+    governance::Role role = governance::Role::client;
+    bool operator==(const GenesisMember&) const = default;
+};
+
+// The initial governance: who may transact and who decides. The organisations and the node set
+// come from the genesis's own lists.
+struct GenesisGovernance {
+    governance::PermissionMode permission_mode = governance::PermissionMode::permissioned;
+    std::vector<GenesisMember> members;
+    governance::PolicySet policies;  // the defaults, with what the file sets
+    uint64_t proposal_lifetime_s = governance::BlockParams{}.proposal_lifetime_s;
+    uint64_t epoch_blocks = governance::BlockParams{}.epoch_blocks;
+    bool operator==(const GenesisGovernance& o) const {
+        return permission_mode == o.permission_mode && members == o.members &&
+               policies.rules() == o.policies.rules() &&
+               proposal_lifetime_s == o.proposal_lifetime_s && epoch_blocks == o.epoch_blocks;
+    }
+};
+
 struct ConsortiumGenesis {
     uint64_t chain_id = 0;
     uint64_t block_gas_limit = 0;
@@ -99,6 +128,7 @@ struct ConsortiumGenesis {
     std::vector<chain::GenesisAccount> alloc;  // sorted by address when parsed
     std::vector<Organisation> organisations;
     std::vector<Validator> validators;  // in consensus index order
+    GenesisGovernance governance;
 
     // The alloc compares as a set (its order has no meaning); everything else in order.
     bool operator==(const ConsortiumGenesis&) const;
@@ -126,15 +156,19 @@ Result<std::vector<crypto::Certificate>> organisation_cas(const ConsortiumGenesi
 // The chain part of the genesis, consortium_id included: what chain::make_genesis builds block 0
 // from.
 chain::ChainConfig to_chain_config(const ConsortiumGenesis& genesis);
+// The governance state block 0 starts with: the organisations, the validators as the node set,
+// the members, policies and parameters of the governance section.
+governance::GovernanceState initial_governance(const ConsortiumGenesis& genesis);
 
 // The consortium's identity: keccak256 of the RLP list
 //   ["honeycomb consortium v1", chain_id, block_gas_limit, min_gas_price, timestamp,
 //    [[address, balance] ... sorted by address],
 //    [[name, ca_cert_der] ... in genesis order],
-//    [[name, organisation, consensus_key, p2p_address.to_string()] ... in index order]]
+//    [[name, organisation, consensus_key, p2p_address.to_string()] ... in index order],
+//    governance::encode_state(initial_governance(genesis))]
 // Every field of the genesis is in it, so two nodes agree on the id exactly when they agree on
-// the whole genesis, CA certificates and validator set included. It is the extra data of the
-// genesis block (to_chain_config), so the genesis hash pins the organisations and validators.
+// the whole genesis, CA certificates, validator set and governance included. It is the extra data
+// of the genesis block (to_chain_config), so the genesis hash pins all of it.
 Hash32 consortium_id(const ConsortiumGenesis& genesis);
 
 struct Peer {

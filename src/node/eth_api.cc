@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "common/keccak.h"
+#include "crypto/x509.h"
+#include "governance/state.h"
 
 namespace hc::node {
 
@@ -910,6 +912,105 @@ void EthApi::register_methods(rpc::Dispatcher& d) {
             session.remove_subscription();
             return json(true);
         });
+    });
+
+    register_governance_methods(d);
+}
+
+namespace {
+
+json nodes_json(const std::vector<governance::ConsensusNode>& nodes) {
+    json out = json::array();
+    for (size_t i = 0; i < nodes.size(); ++i)
+        out.push_back({{"index", i},
+                       {"name", nodes[i].name},
+                       {"organisation", nodes[i].org},
+                       {"consensusKey", to_hex(nodes[i].consensus_key)},
+                       {"p2pAddress", nodes[i].p2p_address}});
+    return out;
+}
+
+}  // namespace
+
+void EthApi::register_governance_methods(rpc::Dispatcher& d) {
+    chain::Chain& chain = node_.chain();
+    // Every method reads one snapshot of the governance state after the head block.
+    auto add = [&](const char* name, std::function<json(const governance::GovernanceState&)> body) {
+        d.add(name, [&chain, body = std::move(body)](const json&, rpc::Session&) -> MethodResult {
+            return guarded([&]() -> MethodResult {
+                auto g = chain.governance();
+                if (!g)
+                    return rpc::method_not_supported(
+                        "this chain has no governance (it was created without system contracts)");
+                return body(*g);
+            });
+        });
+    };
+    add("honeycomb_organisations", [](const governance::GovernanceState& g) {
+        json out = json::array();
+        for (const auto& o : g.orgs) {
+            json cas = json::array();
+            for (const Bytes& der : o.ca_certs)
+                if (auto c = crypto::Certificate::from_der(der)) cas.push_back(c->to_pem());
+            out.push_back({{"id", o.id}, {"name", o.name}, {"caCertificates", cas}});
+        }
+        return out;
+    });
+    add("honeycomb_members", [](const governance::GovernanceState& g) {
+        json out = json::array();
+        for (const auto& [address, m] : g.members)
+            out.push_back({{"address", to_checksum_address(address)},
+                           {"organisation", m.org},
+                           {"role", governance::role_name(m.role)},
+                           {"certificate",
+                            m.certificate.is_zero() ? json(nullptr) : json(m.certificate.hex())}});
+        return out;
+    });
+    add("honeycomb_policies", [](const governance::GovernanceState& g) {
+        json resources = json::object();
+        for (const auto& [resource, rule] : g.policies.rules())
+            resources[governance::resource_name(resource)] = governance::rule_to_string(rule);
+        json contracts = json::object();
+        for (const auto& [address, rule] : g.contract_policies)
+            contracts[to_checksum_address(address)] = governance::rule_to_string(rule);
+        json frozen = json::array();
+        for (const Address& a : g.frozen)
+            frozen.push_back(to_checksum_address(a));
+        return json{{"permissionMode", governance::mode_name(g.mode)},
+                    {"resources", resources},
+                    {"contracts", contracts},
+                    {"frozen", frozen},
+                    {"blockGasLimit", g.params.gas_limit},
+                    {"proposalLifetimeSeconds", g.params.proposal_lifetime_s},
+                    {"epochBlocks", g.params.epoch_blocks}};
+    });
+    add("honeycomb_proposals", [&chain](const governance::GovernanceState& g) {
+        const uint64_t now = chain.head().timestamp;
+        json out = json::array();
+        for (const auto& p : g.proposals) {
+            json voters = json::array();
+            for (const Address& v : p.voters)
+                voters.push_back(to_checksum_address(v));
+            const auto status = p.status == governance::ProposalStatus::open && now >= p.expires_at
+                                    ? governance::ProposalStatus::expired
+                                    : p.status;
+            out.push_back({{"id", p.id},
+                           {"action", json::parse(p.action, nullptr, false)},
+                           {"proposer", to_checksum_address(p.proposer)},
+                           {"createdBlock", p.created_block},
+                           {"expiresAt", p.expires_at},
+                           {"status", governance::status_name(status)},
+                           {"voters", voters},
+                           {"outcome", p.outcome}});
+        }
+        return out;
+    });
+    add("honeycomb_consensusNodes", [](const governance::GovernanceState& g) {
+        json pending = nullptr;
+        if (g.pending_nodes)
+            pending = {{"effectiveHeight", g.pending_nodes->effective_height},
+                       {"nodes", nodes_json(g.pending_nodes->nodes)}};
+        return json{{"epoch", g.epoch}, {"nodes", nodes_json(g.nodes)}, {"pending", pending}};
     });
 }
 

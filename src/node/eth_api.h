@@ -32,6 +32,9 @@ class EthApi {
 
     // Adds every method to dispatcher.
     void register_methods(rpc::Dispatcher& dispatcher);
+    // The honeycomb_ methods: organisations, members, policies, proposals and the consensus set,
+    // read from the governance state after the head block.
+    void register_governance_methods(rpc::Dispatcher& dispatcher);
 
     // Feeds filters and subscriptions; called by the node after each block and for each newly
     // admitted transaction.

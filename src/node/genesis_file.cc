@@ -68,7 +68,15 @@ Result<chain::ChainConfig> read_genesis_file(const std::filesystem::path& path) 
         if (!balance) return bad("alloc " + addr + ": " + balance.error().message);
         c.alloc.push_back({*a, *balance});
     }
+    c.governance = dev_governance(c);
     return c;
+}
+
+governance::GovernanceState dev_governance(const chain::ChainConfig& config) {
+    governance::GovernanceState g;
+    g.mode = governance::PermissionMode::open;
+    g.params.gas_limit = config.gas_limit;
+    return g;
 }
 
 }  // namespace hc::node

@@ -12,6 +12,11 @@
 namespace hc::node {
 
 Status write_genesis_file(const std::filesystem::path& path, const chain::ChainConfig& config);
+// The configuration, with the development chain's governance (dev_governance) attached.
 Result<chain::ChainConfig> read_genesis_file(const std::filesystem::path& path);
+
+// The development chain's governance: permission mode open, no organisations, the default
+// policies. It follows from the rest of the configuration, so the file does not hold it.
+governance::GovernanceState dev_governance(const chain::ChainConfig& config);
 
 }  // namespace hc::node

@@ -2,6 +2,7 @@
 
 #include "consensus/signer.h"
 #include "crypto/cert_issuer.h"
+#include "governance/system_contracts.h"
 #include "storage/memory_store.h"
 #include "storage/rocks_store.h"
 
@@ -18,6 +19,12 @@ class ChainAccounts final : public txpool::AccountReader {
     txpool::AccountState account(const Address& address) const override {
         state::Account a = chain_.account(address);
         return {a.nonce, a.balance};
+    }
+    Status permits(const Transaction& tx, const Address& sender) const override {
+        auto g = chain_.governance();
+        if (!g || g->mode == governance::PermissionMode::open) return {};
+        const bool to_code = tx.to && chain_.account(*tx.to).has_code();
+        return governance::check_transaction_permission(*g, sender, tx.to, tx.data, to_code);
     }
 
   private:

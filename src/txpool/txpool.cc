@@ -71,6 +71,7 @@ Result<Hash32> TxPool::add(BytesView raw) {
 
     auto sender = validate_transaction(tx, config_.chain_id);
     if (!sender) return map_validation_error(sender.error());
+    if (Status allowed = state_.permits(tx, *sender); !allowed) return allowed.error();
 
     if (tx.gas_limit > config_.block_gas_limit)
         return reject("exceeds block gas limit: gas " + std::to_string(tx.gas_limit) +

@@ -49,6 +49,13 @@ class AccountReader {
     virtual ~AccountReader() = default;
     // An account that does not exist reads as nonce 0, balance 0.
     virtual AccountState account(const Address& address) const = 0;
+    // Whether the consortium lets `sender` send `tx` (membership and policies); the error is
+    // the rejection the client sees. Everything is allowed unless the chain says otherwise.
+    virtual Status permits(const Transaction& tx, const Address& sender) const {
+        (void)tx;
+        (void)sender;
+        return {};
+    }
 };
 
 struct Config {

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "crypto/cert_issuer.h"
+#include "crypto/secp256k1.h"
 #include "node/consortium_config.h"
 #include "node/dev_accounts.h"
 #include "support/temp_dir.h"
@@ -66,8 +67,34 @@ TEST(Init, GeneratesANetworkThatLoadsBack) {
                   "127.0.0.1:" + std::to_string(40300 + i));
     }
 
-    // The ten development accounts, 10000 ether each.
-    ASSERT_EQ(genesis->alloc.size(), node::kDevAccounts.size());
+    // Each organisation's first admin: its certificate and key on disk, enrolled and funded.
+    for (const char* org : {"org1", "org2"}) {
+        const auto dir = fs::path(summary->out) / "orgs" / org;
+        auto key = crypto::read_member_key(dir / "admin.key");
+        ASSERT_TRUE(key) << key.error().to_string();
+        std::ifstream pem_file(dir / "admin.pem");
+        const std::string pem((std::istreambuf_iterator<char>(pem_file)), {});
+        auto ca = crypto::Certificate::from_der(genesis->organisation(org)->ca_cert_der);
+        ASSERT_TRUE(ca);
+        auto info = crypto::verify_member_certificate(
+            BytesView(reinterpret_cast<const uint8_t*>(pem.data()), pem.size()), std::span(&*ca, 1),
+            static_cast<int64_t>(genesis->timestamp));
+        ASSERT_TRUE(info) << info.error().to_string();
+        EXPECT_EQ(info->role, "admin");
+        EXPECT_EQ(info->address, crypto::secp256k1_address(*key).value());
+        auto member =
+            std::find_if(genesis->governance.members.begin(), genesis->governance.members.end(),
+                         [&](const node::GenesisMember& m) { return m.address == info->address; });
+        ASSERT_NE(member, genesis->governance.members.end());
+        EXPECT_EQ(member->organisation, org);
+        EXPECT_EQ(member->role, governance::Role::admin);
+    }
+    EXPECT_EQ(genesis->governance.permission_mode, governance::PermissionMode::permissioned);
+    // The development accounts are clients, spread over the organisations.
+    EXPECT_EQ(genesis->governance.members.size(), 2 + node::kDevAccounts.size());
+
+    // The ten development accounts, 10000 ether each, and the two admins.
+    ASSERT_EQ(genesis->alloc.size(), node::kDevAccounts.size() + 2);
     for (const auto& dev : node::kDevAccounts) {
         auto it = std::find_if(genesis->alloc.begin(), genesis->alloc.end(), [&](const auto& a) {
             return a.address == *parse_address(dev.address);

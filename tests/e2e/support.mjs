@@ -1,13 +1,14 @@
 // Shared pieces of the end-to-end tests: the ethers import, the dev chain's constants and
-// development keys, starting and stopping `honeycomb dev`, and waiting with timeouts.
+// development keys, starting and stopping `honeycomb dev` or a consortium network
+// (`honeycomb up`), and waiting with timeouts.
 //
-// Each test file runs in its own process (node --test) and starts its own node on a free port
-// with a fresh data directory. The binary comes from HONEYCOMB_BIN (default:
+// Each test file runs in its own process (node --test) and starts its own node (or network) on
+// free ports with a fresh data directory. The binary comes from HONEYCOMB_BIN (default:
 // build/release/honeycomb).
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -255,6 +256,178 @@ export class DevNode {
             child.kill("SIGKILL");
             await this.exited;
             throw new Error(`honeycomb dev did not exit within 20 s of SIGTERM\n${this.output()}`);
+        }
+        return exit;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A consortium network
+
+// The first of `count` consecutive ports that are free on 127.0.0.1 now: a random range (so
+// parallel test processes rarely collide) below Linux's ephemeral ports (32768 up), which
+// outgoing connections take meanwhile.
+export async function freePortRange(count) {
+    const isFree = (port) =>
+        new Promise((res) => {
+            const srv = net.createServer();
+            srv.unref();
+            srv.once("error", () => res(false));
+            srv.listen(port, "127.0.0.1", () => srv.close(() => res(true)));
+        });
+    for (let attempt = 0; attempt < 50; ++attempt) {
+        const base = 20000 + Math.floor(Math.random() * (12000 - count));
+        let free = true;
+        for (let p = base; p < base + count && free; ++p) free = await isFree(p);
+        if (free) return base;
+    }
+    throw new Error(`no range of ${count} free ports on 127.0.0.1 after 50 tries`);
+}
+
+// Sends one JSON-RPC request with fetch; resolves to the result, rejects with the error.
+export async function rpcCall(url, method, params = []) {
+    const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    const body = await res.json();
+    if (body.error) throw new Error(`${method} at ${url}: ${JSON.stringify(body.error)}`);
+    return body.result;
+}
+
+// `honeycomb up --orgs N` in a fresh temporary directory on free ports: N organisations with one
+// node each. start() waits until every node answers JSON-RPC; stop() sends Ctrl-C (SIGINT) and
+// expects a clean exit of the supervisor and its nodes.
+export class ConsortiumNetwork {
+    constructor({ orgs = 4 } = {}) {
+        this.orgs = orgs;
+        this.child = null;
+        this.stdout = "";
+        this.stderr = "";
+        this.exit = null;
+        this.tmp = null;
+        this.dir = null; // the network directory: genesis.json, orgs/, nodes/
+        this.rpcUrls = []; // one per node, org1's first
+        this.nodeNames = [];
+    }
+
+    output() {
+        let logs = "";
+        for (const name of this.nodeNames) {
+            try {
+                logs += `--- ${name} node.log (tail) ---\n` +
+                    `${tail(readFileSync(join(this.dir, "nodes", name, "node.log"), "utf8"), 15)}\n`;
+            } catch {
+                // no log yet
+            }
+        }
+        return (
+            `--- honeycomb up stderr (tail) ---\n${tail(this.stderr)}\n` +
+            `--- honeycomb up stdout (tail) ---\n${tail(this.stdout)}\n${logs}`
+        );
+    }
+
+    // The private key of organisation `org`'s admin ("org1" ...), from orgs/<org>/admin.key.
+    adminKey(org) {
+        return readFileSync(join(this.dir, "orgs", org, "admin.key"), "utf8").trim();
+    }
+
+    async start() {
+        if (!existsSync(HONEYCOMB_BIN)) {
+            throw new Error(
+                `honeycomb binary not found at ${HONEYCOMB_BIN}: build it first ` +
+                    "(cmake --build --preset release) or point HONEYCOMB_BIN at it",
+            );
+        }
+        const base = await freePortRange(2 * this.orgs);
+        this.tmp = await mkdtemp(join(tmpdir(), "honeycomb-e2e-net-"));
+        this.dir = join(this.tmp, "net");
+        const args = [
+            "up",
+            "--orgs", String(this.orgs),
+            "--dir", this.dir,
+            "--base-port", String(base),
+            "--rpc-port", String(base + this.orgs),
+        ];
+        const child = spawn(HONEYCOMB_BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+        this.child = child;
+        running.add(this);
+        this.exited = new Promise((res) => {
+            child.on("exit", (code, signal) => {
+                this.exit = { code, signal };
+                res(this.exit);
+            });
+        });
+        child.stdout.setEncoding("utf8");
+        child.stderr.setEncoding("utf8");
+        child.stderr.on("data", (d) => (this.stderr += d));
+
+        // The endpoint list `up` prints once it has started every node:
+        //   consortium network up (chain id 1337), JSON-RPC endpoints:
+        //     org1-node1  http://127.0.0.1:8545  log ...
+        //   Ctrl-C stops every node.
+        const listed = new Promise((res, reject) => {
+            child.stdout.on("data", (d) => {
+                this.stdout += d;
+                const m = this.stdout.match(/JSON-RPC endpoints:\n([\s\S]*?)Ctrl-C stops every node\./);
+                if (m) res([...m[1].matchAll(/^\s*(\S+)\s+(http:\/\/\S+)/gm)].map((e) => [e[1], e[2]]));
+            });
+            child.on("error", (e) => reject(new Error(`could not start ${HONEYCOMB_BIN}: ${e.message}`)));
+            child.on("exit", (code, signal) =>
+                reject(
+                    new Error(
+                        `honeycomb up exited before listing its nodes (code ${code}, signal ${signal})\n` +
+                            this.output(),
+                    ),
+                ),
+            );
+        });
+        const endpoints = await withTimeout(listed, 60000, "the JSON-RPC endpoint list from honeycomb up");
+        this.nodeNames = endpoints.map(([name]) => name);
+        this.rpcUrls = endpoints.map(([, url]) => url);
+        assert.equal(this.rpcUrls.length, this.orgs, `honeycomb up listed ${this.rpcUrls.length} nodes:\n${this.stdout}`);
+
+        // The nodes open their JSON-RPC ports a moment after they start.
+        const answers = async (url) => {
+            for (;;) {
+                if (this.exit) throw new Error(`honeycomb up exited while its nodes started\n${this.output()}`);
+                try {
+                    return await rpcCall(url, "eth_chainId");
+                } catch {
+                    await new Promise((r) => setTimeout(r, 200));
+                }
+            }
+        };
+        await withTimeout(Promise.all(this.rpcUrls.map(answers)), 60000, "every node of the network to answer eth_chainId");
+    }
+
+    // Ctrl-C, then wait for the exit; SIGKILL only if it hangs (and fail). Removes the
+    // directory, then expects a clean exit (code 0) if the network was started.
+    async stop() {
+        const exit = await this.#terminate();
+        const out = this.output();
+        if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
+        running.delete(this);
+        if (exit) {
+            assert.deepEqual(exit, { code: 0, signal: null }, `honeycomb up must exit cleanly (code 0) on Ctrl-C\n${out}`);
+            assert.match(this.stdout, /stopping the network/, `honeycomb up did not stop its nodes\n${out}`);
+        }
+    }
+
+    async #terminate() {
+        const child = this.child;
+        if (!child || this.exit) return this.exit;
+        child.kill("SIGINT");
+        let timer;
+        const hung = new Promise((res) => (timer = setTimeout(() => res(null), 60000)));
+        const exit = await Promise.race([this.exited, hung]);
+        clearTimeout(timer);
+        if (!exit) {
+            const out = this.output();
+            child.kill("SIGKILL");
+            await this.exited;
+            throw new Error(`honeycomb up did not exit within 60 s of Ctrl-C (its nodes may still run)\n${out}`);
         }
         return exit;
     }

@@ -223,7 +223,12 @@ TEST(GenesisFile, RoundTripsAndRejectsBadInput) {
     EXPECT_EQ(back->gas_limit, 1234567u);
     EXPECT_EQ(back->base_fee, uint256(7));
     EXPECT_EQ(back->genesis_timestamp, 1700000000u);
+    // The development chain's governance is open, and follows from the rest.
+    ASSERT_TRUE(back->governance);
+    EXPECT_EQ(back->governance->mode, governance::PermissionMode::open);
+    EXPECT_EQ(back->governance->params.gas_limit, 1234567u);
     // Same genesis block either way: the file is a faithful record of the chain's identity.
+    c.governance = dev_governance(c);
     EXPECT_EQ(chain::make_genesis(*back).first.hash(), chain::make_genesis(c).first.hash());
 
     std::ofstream(dir.path() / "bad.json") << "{\"chainId\": -1}";

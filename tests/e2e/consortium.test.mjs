@@ -1,0 +1,476 @@
+// End-to-end test of consortium governance on a 4-organisation network (`honeycomb up --orgs 4`,
+// one node per organisation), driven with ethers v6 through the committed system-contract ABIs
+// in contracts/system/abi/, while a background load of transfers from several dev accounts goes
+// through every node for the whole suite.
+//
+// The network's genesis enrols each organisation's admin (key in orgs/orgN/admin.key) and the
+// ten dev accounts as clients (account i in org(i mod 4)+1). It checks: non-members are refused
+// by the pool; a client cannot propose; an admin enrols and revokes a member of its own
+// organisation; a vote of 3 of the 4 admins freezes and unfreezes a contract and adds an
+// organisation; the honeycomb_ JSON-RPC methods agree on every node; and every background
+// transfer was mined and succeeded.
+//
+// Run: npm ci --prefix tests/e2e && node --test tests/e2e/consortium.test.mjs
+// The binary comes from HONEYCOMB_BIN (default: build/release/honeycomb).
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+import { compileContracts } from "./compile.mjs";
+import {
+    CHAIN_ID,
+    ConsortiumNetwork,
+    DEV_KEYS,
+    HONEYCOMB_BIN,
+    STEP_TIMEOUT_MS,
+    describeError,
+    ethers,
+    expectEthersError,
+    httpProvider,
+    nodeMessage,
+    rpcCall,
+    waitReceipt,
+    withTimeout,
+} from "./support.mjs";
+
+const { Contract, ContractFactory, Wallet, getAddress, parseEther } = ethers;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const GOVERNANCE = "0x0000000000000000000000000000000000001000";
+const MEMBERSHIP = "0x0000000000000000000000000000000000001001";
+const NOT_A_MEMBER = "sender is not a member of the consortium";
+const FROZEN = "is frozen by consortium governance";
+const ORGS = 4;
+const TEST_TIMEOUT_MS = 180000;
+
+async function loadAbi(name) {
+    const path = join(root, "contracts", "system", "abi", `${name}.json`);
+    try {
+        return JSON.parse(await readFile(path, "utf8"));
+    } catch (e) {
+        throw new Error(
+            `cannot load the ${name} ABI from contracts/system/abi/${name}.json (${e.code ?? e.message}); ` +
+                "run `node scripts/compile-system-abis.mjs`",
+        );
+    }
+}
+
+const step = (promise, what) => withTimeout(promise, STEP_TIMEOUT_MS, what);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Expects `promise` (sending a transaction) to be refused with `expected` in the node's message.
+async function expectRefused(promise, expected, what) {
+    let result;
+    try {
+        result = await step(promise, what);
+    } catch (e) {
+        const said = `${nodeMessage(e)} ${e?.shortMessage ?? ""} ${e?.message ?? ""}`;
+        assert.ok(said.includes(expected), `${what}: expected "${expected}", got ${describeError(e)}`);
+        return e;
+    }
+    assert.fail(`${what}: expected a refusal ("${expected}"), but it was accepted: ${result?.hash}`);
+}
+
+// The dev accounts the tests use (each always through the same node, so that ethers' "pending"
+// nonce comes from a pool that has seen the account's earlier transactions), and the ones the
+// background load uses: disjoint sets.
+const CLIENT = 0; // a client: tries to propose
+const FUNDER = 1; // funds the member enrolled in the revocation test
+const DEPLOYER = 2; // deploys and calls the contract that gets frozen
+const LOAD_ACCOUNTS = [4, 5, 6, 7];
+
+describe("a 4-organisation consortium under governance", () => {
+    const network = new ConsortiumNetwork({ orgs: ORGS });
+    let providers = []; // one per node, org1-node1's first
+    let governanceAbi;
+    let membershipAbi;
+    let hive; // the compiled Hive contract (tests/e2e/contracts/Hive.sol)
+    let admins = []; // org1..org4's admin wallets, each connected to its own organisation's node
+    let lastGovernanceBlock = 0; // the block of the last governance change the tests made
+    const load = { stop: false, sent: [], errors: [], done: null };
+
+    const devWallet = (i, node) => new Wallet(DEV_KEYS[i], providers[node]);
+    const governanceAt = (runner) => new Contract(GOVERNANCE, governanceAbi, runner);
+    const membershipAt = (runner) => new Contract(MEMBERSHIP, membershipAbi, runner);
+
+    // Waits until every node has block `height` (the chain only grows while something is sent,
+    // and the background load keeps sending).
+    async function allNodesAt(height, what) {
+        await step(
+            Promise.all(
+                providers.map(async (p) => {
+                    while ((await p.getBlockNumber()) < height) await sleep(100);
+                }),
+            ),
+            `every node to reach block ${height} (${what})`,
+        );
+    }
+
+    // A Proposed / Executed / ... event of the Governance contract in a receipt.
+    function governanceEvents(receipt, name) {
+        const gov = governanceAt(null);
+        return receipt.logs
+            .filter((l) => getAddress(l.address) === getAddress(GOVERNANCE))
+            .map((l) => gov.interface.parseLog(l))
+            .filter((e) => e?.name === name);
+    }
+
+    // org1's admin proposes `action`; org2's and org3's admins vote: 3 of 4, a majority. Checks
+    // that the second vote leaves it open and the third executes it; `beforeThirdVote` runs
+    // while the proposal is open with two votes. Returns the proposal id.
+    async function decide(action, what, beforeThirdVote = async () => {}) {
+        const json = JSON.stringify(action);
+        const proposed = await waitReceipt(
+            await step(governanceAt(admins[0]).propose(json), `org1's admin proposing ${what}`),
+            `the proposal to ${what}`,
+        );
+        const [event] = governanceEvents(proposed, "Proposed");
+        assert.ok(event, `no Proposed event in the receipt of the proposal to ${what}`);
+        const id = event.args.id;
+        assert.equal(getAddress(event.args.proposer), admins[0].address);
+        assert.deepEqual(JSON.parse(event.args.action), action, "the Proposed event's action");
+        assert.equal(governanceEvents(proposed, "Executed").length, 0, `one vote executed the proposal to ${what}`);
+
+        for (const [i, admin] of admins.slice(1, 3).entries()) {
+            const org = `org${i + 2}`;
+            // Each admin votes through its own node, which must have the proposal first.
+            await allNodesAt(proposed.blockNumber, `the proposal to ${what}`);
+            if (i === 1) await beforeThirdVote(id);
+            const voted = await waitReceipt(
+                await step(governanceAt(admin).vote(id), `${org}'s admin voting for ${what}`),
+                `${org}'s vote for ${what}`,
+            );
+            assert.equal(governanceEvents(voted, "Voted").length, 1, `a Voted event for ${org}'s vote`);
+            const executed = governanceEvents(voted, "Executed").length === 1;
+            const outcome = executed ? "executed" : "did not execute";
+            assert.equal(executed, i === 1, `${org}'s vote (vote ${i + 2} of 4) ${outcome} ${what}`);
+            if (executed) {
+                await allNodesAt(voted.blockNumber, `the vote that executed ${what}`);
+                lastGovernanceBlock = voted.blockNumber;
+            }
+        }
+        const [, , , status, voters, outcome] = await step(governanceAt(providers[0]).proposal(id), `proposal(${id})`);
+        assert.equal(status, 1n, `proposal ${id} (${what}) is executed; outcome ${JSON.stringify(outcome)}`);
+        assert.deepEqual([...voters].map(getAddress), admins.slice(0, 3).map((a) => a.address));
+        return id;
+    }
+
+    // Transfers from LOAD_ACCOUNTS, each through a different node, one after the other per
+    // account, until load.stop. Every hash and every failure is recorded.
+    function startLoad() {
+        const sinks = [Wallet.createRandom().address, Wallet.createRandom().address];
+        const run = async (account, n) => {
+            const node = n % providers.length;
+            const wallet = devWallet(account, node);
+            for (let k = 0; !load.stop; ++k) {
+                try {
+                    const tx = await step(
+                        wallet.sendTransaction({ to: sinks[k % sinks.length], value: 1000n + BigInt(k) }),
+                        `load transfer from dev account ${account}`,
+                    );
+                    load.sent.push({ hash: tx.hash, account, node });
+                    await step(tx.wait(), `receipt of load transfer ${tx.hash}`);
+                } catch (e) {
+                    load.errors.push(`dev account ${account} via node ${node + 1}: ${describeError(e)}`);
+                    await sleep(500);
+                }
+            }
+        };
+        load.done = Promise.all(LOAD_ACCOUNTS.map(run));
+    }
+
+    before(async () => {
+        [governanceAbi, membershipAbi] = await Promise.all([loadAbi("Governance"), loadAbi("Membership")]);
+        hive = compileContracts().contracts.Hive;
+        assert.ok(hive, "Hive is compiled from tests/e2e/contracts");
+        await network.start();
+        providers = network.rpcUrls.map(httpProvider);
+        admins = Array.from({ length: ORGS }, (_, i) => new Wallet(network.adminKey(`org${i + 1}`), providers[i]));
+        for (const p of providers) assert.equal((await step(p.getNetwork(), "eth_chainId")).chainId, CHAIN_ID);
+        startLoad();
+    });
+
+    after(async () => {
+        load.stop = true;
+        if (load.done) await load.done;
+        for (const p of providers) p.destroy();
+        await network.stop();
+    });
+
+    test("a non-member's transaction is refused by the pool", { timeout: TEST_TIMEOUT_MS }, async () => {
+        const provider = providers[1];
+        const stranger = Wallet.createRandom().connect(provider);
+        // Funded, so that membership is the only thing it lacks.
+        const funded = await waitReceipt(
+            await step(
+                devWallet(FUNDER, 2).sendTransaction({ to: stranger.address, value: parseEther("1") }),
+                "funding the stranger",
+            ),
+            "funding the stranger",
+        );
+        await allNodesAt(funded.blockNumber, "the funding");
+        // A complete transaction, so that ethers sends it as it is (no estimate).
+        const transfer = {
+            to: Wallet.createRandom().address,
+            value: 1n,
+            gasLimit: 21000n,
+            gasPrice: 10n ** 9n,
+            chainId: CHAIN_ID,
+            nonce: 0,
+        };
+        await expectRefused(stranger.sendTransaction(transfer), NOT_A_MEMBER, "sendTransaction from a random wallet");
+        const raw = await stranger.signTransaction(transfer);
+        await expectRefused(
+            provider.broadcastTransaction(raw),
+            NOT_A_MEMBER,
+            "eth_sendRawTransaction from a random wallet",
+        );
+        assert.equal(await step(provider.getTransactionCount(stranger.address, "pending"), "nonce"), 0);
+    });
+
+    test("a client cannot propose, and no proposal is recorded", { timeout: TEST_TIMEOUT_MS }, async () => {
+        const client = devWallet(CLIENT, 1);
+        const gov = governanceAt(client);
+        const before = await step(gov.proposalCount(), "proposalCount()");
+        const action = JSON.stringify({ type: "freeze", contract: Wallet.createRandom().address });
+        for (const [how, attempt] of [
+            ["eth_call", () => gov.propose.staticCall(action)],
+            ["eth_estimateGas", () => gov.propose.estimateGas(action)],
+            ["sending", () => gov.propose(action)],
+        ]) {
+            const e = await expectEthersError(attempt(), "CALL_EXCEPTION", `a client's propose() (${how})`);
+            assert.ok(e.reason?.includes("only organisation admins can propose"), `${how}: ${describeError(e)}`);
+        }
+        assert.equal(await step(gov.proposalCount(), "proposalCount() after"), before);
+    });
+
+    test("an admin enrols a member of its organisation, then revokes it", { timeout: TEST_TIMEOUT_MS }, async () => {
+        const provider = providers[0]; // org1's admin sends here too
+        const member = Wallet.createRandom().connect(provider);
+        const membership = membershipAt(admins[0]);
+        const listed = async (url) =>
+            (await step(rpcCall(url, "honeycomb_members"), "honeycomb_members")).find(
+                (m) => getAddress(m.address) === member.address,
+            );
+
+        const enrolled = await waitReceipt(
+            await step(membership.enrolMember(member.address, "org1", "client"), "enrolMember()"),
+            "enrolMember()",
+        );
+        assert.deepEqual(
+            [...(await step(membership.memberOf(member.address), "memberOf()"))],
+            [true, "org1", "client"],
+        );
+        const entry = await listed(network.rpcUrls[0]);
+        assert.ok(entry, "honeycomb_members lists the enrolled member");
+        assert.equal(entry.organisation, "org1");
+        assert.equal(entry.role, "client");
+
+        // Funded by a dev account through another node; the member then sends through node 1.
+        await allNodesAt(enrolled.blockNumber, "the enrolment");
+        const funded = await waitReceipt(
+            await step(devWallet(FUNDER, 2).sendTransaction({ to: member.address, value: parseEther("1") }), "funding"),
+            "funding the member",
+        );
+        await allNodesAt(funded.blockNumber, "the funding");
+        await waitReceipt(
+            await step(
+                member.sendTransaction({ to: Wallet.createRandom().address, value: 1n }),
+                "the member's transfer",
+            ),
+            "the member's transfer",
+        );
+
+        const revoked = await waitReceipt(await step(membership.revoke(member.address), "revoke()"), "revoke()");
+        lastGovernanceBlock = revoked.blockNumber;
+        await allNodesAt(revoked.blockNumber, "the revocation");
+        assert.equal(await step(membership.isMember(member.address), "isMember() after revoke"), false);
+        for (const [i, p] of providers.entries()) {
+            await expectRefused(
+                member.connect(p).sendTransaction({ to: Wallet.createRandom().address, value: 1n, gasLimit: 21000n }),
+                NOT_A_MEMBER,
+                `the revoked member's transfer through node ${i + 1}`,
+            );
+            assert.equal(
+                await listed(network.rpcUrls[i]),
+                undefined,
+                `node ${i + 1}'s honeycomb_members still lists the revoked member`,
+            );
+        }
+    });
+
+    test("a majority of admins freezes a contract, then unfreezes it", { timeout: TEST_TIMEOUT_MS }, async () => {
+        const deployer = devWallet(DEPLOYER, 3);
+        const deployed = await step(
+            new ContractFactory(hive.abi, hive.bytecode, deployer).deploy(),
+            "deploying Hive",
+        );
+        await step(deployed.waitForDeployment(), "Hive deployment");
+        const address = await deployed.getAddress();
+        await waitReceipt(await step(deployed.store(1n, 11n), "store(1, 11)"), "store(1, 11)");
+
+        const frozenList = async (i) =>
+            (await step(rpcCall(network.rpcUrls[i], "honeycomb_policies"), "honeycomb_policies")).frozen;
+
+        await decide({ type: "freeze", contract: address }, "freeze Hive", async (id) => {
+            // Proposal `id` is open with org1's and org2's votes: org2 cannot vote twice.
+            const again = await expectEthersError(
+                governanceAt(admins[1]).vote.staticCall(id),
+                "CALL_EXCEPTION",
+                "org2's admin voting twice",
+            );
+            assert.ok(again.reason?.includes("already voted"), `a second vote: ${describeError(again)}`);
+        });
+
+        for (const [i, p] of providers.entries()) {
+            const e = await expectEthersError(
+                deployed.connect(p).stored(1n),
+                "CALL_EXCEPTION",
+                `eth_call stored(1) of the frozen contract on node ${i + 1}`,
+            );
+            assert.ok(e.reason?.includes(FROZEN), `node ${i + 1}: ${describeError(e)}`);
+            assert.deepEqual(await frozenList(i), [address], `node ${i + 1}: honeycomb_policies "frozen"`);
+            assert.equal(await step(governanceAt(p).isFrozen(address), "isFrozen()"), true);
+        }
+        // With a gas limit, ethers skips the estimate: the transaction is mined and fails.
+        const tx = await step(deployed.store(1n, 22n, { gasLimit: 200000n }), "store(1, 22) while frozen");
+        const failed = await expectEthersError(tx.wait(), "CALL_EXCEPTION", "the receipt of store(1, 22) while frozen");
+        assert.equal(failed.receipt?.status, 0, "store() to a frozen contract is mined with status 0");
+
+        await decide({ type: "unfreeze", contract: address }, "unfreeze Hive");
+        for (const [i, p] of providers.entries()) {
+            const value = await step(deployed.connect(p).stored(1n), `stored(1) on node ${i + 1}`);
+            assert.equal(value, 11n, `node ${i + 1}: the failed store() changed nothing`);
+            assert.deepEqual(await frozenList(i), [], `node ${i + 1}: honeycomb_policies "frozen" after unfreeze`);
+        }
+        await waitReceipt(await step(deployed.store(1n, 33n), "store(1, 33) after unfreezing"), "store(1, 33)");
+        assert.equal(await step(deployed.stored(1n), "stored(1)"), 33n);
+    });
+
+    test("a majority of admins adds an organisation", { timeout: TEST_TIMEOUT_MS }, async () => {
+        // Another network's CA: its keys are random, so it is not one of this network's CAs.
+        const other = await mkdtemp(join(tmpdir(), "honeycomb-e2e-org5-"));
+        let pem;
+        try {
+            await promisify(execFile)(HONEYCOMB_BIN, ["init", "--orgs", "5", "--out", join(other, "net")]);
+            pem = await readFile(join(other, "net", "orgs", "org5", "ca.pem"), "utf8");
+        } finally {
+            await rm(other, { recursive: true, force: true });
+        }
+        assert.match(pem, /-----BEGIN CERTIFICATE-----/);
+
+        const id = await decide({ type: "add_org", id: "org5", name: "Org Five", ca_certs: [pem] }, "add org5");
+
+        const squash = (s) => s.replace(/\s+/g, "");
+        for (const [i, url] of network.rpcUrls.entries()) {
+            const orgs = await step(rpcCall(url, "honeycomb_organisations"), "honeycomb_organisations");
+            const org5 = orgs.find((o) => o.id === "org5");
+            assert.ok(org5, `node ${i + 1}: no org5 in honeycomb_organisations ${JSON.stringify(orgs.map((o) => o.id))}`);
+            assert.equal(org5.name, "Org Five");
+            assert.deepEqual(org5.caCertificates.map(squash), [squash(pem)], `node ${i + 1}: org5's CA`);
+
+            const proposals = await step(rpcCall(url, "honeycomb_proposals"), "honeycomb_proposals");
+            const p = proposals.find((x) => BigInt(x.id) === id);
+            assert.ok(p, `node ${i + 1}: honeycomb_proposals lacks proposal ${id}`);
+            assert.equal(p.status, "executed", `node ${i + 1}: ${JSON.stringify({ ...p, action: p.action?.type })}`);
+            assert.deepEqual(p.voters.map(getAddress), admins.slice(0, 3).map((a) => a.address));
+            assert.equal(p.action.type, "add_org");
+            assert.equal(p.action.id, "org5");
+        }
+        const [ids, names] = await step(governanceAt(providers[3]).organisations(), "organisations()");
+        assert.deepEqual([...ids], ["org1", "org2", "org3", "org4", "org5"]);
+        assert.equal(names[4], "Org Five");
+    });
+
+    test("the honeycomb_ methods answer alike on every node", { timeout: TEST_TIMEOUT_MS }, async () => {
+        // The governance state changes only with the tests' governance transactions, so every
+        // node at or past the last of them must report the same state, and agree on that block.
+        assert.ok(lastGovernanceBlock > 0, "the earlier tests made governance changes");
+        await allNodesAt(lastGovernanceBlock, "the last governance change");
+        const methods = [
+            "honeycomb_organisations",
+            "honeycomb_members",
+            "honeycomb_policies",
+            "honeycomb_proposals",
+            "honeycomb_consensusNodes",
+        ];
+        const answers = [];
+        for (const url of network.rpcUrls) {
+            const answer = {};
+            for (const m of methods) answer[m] = await step(rpcCall(url, m), `${m} at ${url}`);
+            const tag = `0x${lastGovernanceBlock.toString(16)}`;
+            answer.block = (await step(rpcCall(url, "eth_getBlockByNumber", [tag, false]), `block ${tag}`)).hash;
+            answers.push(answer);
+        }
+        for (const [i, a] of answers.entries()) {
+            assert.deepEqual(a, answers[0], `node ${i + 1} disagrees with node 1`);
+        }
+
+        const a = answers[0];
+        assert.deepEqual(a.honeycomb_organisations.map((o) => o.id), ["org1", "org2", "org3", "org4", "org5"]);
+        for (const o of a.honeycomb_organisations) {
+            assert.equal(typeof o.name, "string");
+            assert.ok(o.caCertificates.length >= 1, `${o.id} has a CA certificate`);
+        }
+        const members = new Map(a.honeycomb_members.map((m) => [getAddress(m.address), m]));
+        assert.equal(members.size, ORGS + DEV_KEYS.length, "the admins and the dev accounts (the revoked member gone)");
+        for (const [i, admin] of admins.entries()) {
+            const m = members.get(admin.address);
+            assert.deepEqual([m?.organisation, m?.role], [`org${i + 1}`, "admin"], `org${i + 1}'s admin`);
+        }
+        for (const [i, key] of DEV_KEYS.entries()) {
+            const m = members.get(new Wallet(key).address);
+            assert.deepEqual([m?.organisation, m?.role], [`org${(i % ORGS) + 1}`, "client"], `dev account ${i}`);
+        }
+        const pol = a.honeycomb_policies;
+        assert.equal(pol.permissionMode, "permissioned");
+        assert.equal(pol.resources.change_config, "MAJORITY roles=admin");
+        assert.equal(pol.resources.manage_members, "SELF roles=admin");
+        assert.deepEqual(pol.frozen, []);
+        assert.equal(typeof pol.blockGasLimit, "number");
+        assert.deepEqual(a.honeycomb_proposals.map((p) => [p.action.type, p.status, p.voters.length]), [
+            ["freeze", "executed", 3],
+            ["unfreeze", "executed", 3],
+            ["add_org", "executed", 3],
+        ]);
+        const cn = a.honeycomb_consensusNodes;
+        assert.equal(typeof cn.epoch, "number");
+        assert.deepEqual(
+            cn.nodes.map((n) => [n.name, n.organisation]),
+            network.nodeNames.map((n, i) => [n, `org${i + 1}`]),
+        );
+        assert.equal(cn.pending, null);
+        const count = governanceAt(providers[2]).proposalCount({ blockTag: lastGovernanceBlock });
+        assert.equal(await step(count, `proposalCount() at block ${lastGovernanceBlock}`), 3n);
+    });
+
+    test("every background transfer was mined and succeeded", { timeout: TEST_TIMEOUT_MS }, async () => {
+        load.stop = true;
+        await step(load.done, "the background load to finish its last transfers");
+        assert.deepEqual(load.errors, [], "the background load's failures");
+        for (const account of LOAD_ACCOUNTS) {
+            assert.ok(load.sent.some((s) => s.account === account), `dev account ${account} sent transfers`);
+        }
+        // Each receipt first from the node the transfer went to, then from every node.
+        let highest = 0;
+        for (const { hash, node } of load.sent) {
+            const receipt = await step(providers[node].getTransactionReceipt(hash), `receipt ${hash}`);
+            assert.ok(receipt, `no receipt for the load transfer ${hash} on node ${node + 1}`);
+            highest = Math.max(highest, receipt.blockNumber);
+        }
+        await allNodesAt(highest, "the last load transfer");
+        for (const { hash } of load.sent) {
+            for (const [i, p] of providers.entries()) {
+                const receipt = await step(p.getTransactionReceipt(hash), `receipt ${hash}`);
+                assert.equal(receipt?.status, 1, `load transfer ${hash} on node ${i + 1}: ${JSON.stringify(receipt)}`);
+            }
+        }
+        console.log(`background load: ${load.sent.length} transfers, all mined with status 1, up to block ${highest}`);
+    });
+});
