@@ -263,6 +263,15 @@ Status Chain::load_governance() {
     return {};
 }
 
+uint64_t Chain::gas_limit() const {
+    std::shared_lock lock(mu_);
+    return gas_limit_locked();
+}
+
+uint64_t Chain::gas_limit_locked() const {
+    return governance_ ? governance_->params.gas_limit : config_.gas_limit;
+}
+
 std::shared_ptr<const governance::GovernanceState> Chain::governance() const {
     std::shared_lock lock(mu_);
     return governance_;
@@ -505,7 +514,7 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
         BlockHeader next;
         next.number = head_.number + 1;
         next.timestamp = std::max(timestamp, head_.timestamp);
-        next.gas_limit = governance_ ? governance_->params.gas_limit : config_.gas_limit;
+        next.gas_limit = gas_limit_locked();
         next.proposer = proposer;
         next.base_fee_per_gas = config_.base_fee;
         Status read_error;

@@ -172,6 +172,9 @@ class Chain {
     // The governance state after the head block (null on a chain without governance). A snapshot:
     // it stays valid, and unchanged, while later blocks commit.
     std::shared_ptr<const governance::GovernanceState> governance() const;
+    // The gas limit of the next block: the governance's block parameter when there is one (votes
+    // change it), else the configuration's.
+    uint64_t gas_limit() const;
 
     // Runs fn on the latest state and head under the read lock.
     void read_state(
@@ -214,6 +217,8 @@ class Chain {
     BlockContext context_of(const BlockHeader& header, Status* read_error) const;
     // Re-reads governance_ from the latest state. REQUIRES: the write lock, or no readers yet.
     Status load_governance();
+    // gas_limit(). REQUIRES: the lock, shared or exclusive.
+    uint64_t gas_limit_locked() const;
     Result<std::optional<BlockHeader>> read_header(const Hash32& block_hash) const;
     // Runs fn on the state after block `number` and that block's header, under the read lock.
     Status with_state_at(

@@ -601,7 +601,7 @@ Bytes ConsensusDriver::take_payload(std::span<const BytesView> exclude) {
         for (BytesView raw : *raws)
             taken.insert(keccak256(raw));
     }
-    const uint64_t gas_limit = chain_.config().gas_limit;
+    const uint64_t gas_limit = chain_.gas_limit();
     auto pending = pool_.pending_block(gas_limit, settings_.max_block_txs + taken.size());
     std::vector<BytesView> chosen;
     size_t bytes = 0;
@@ -628,6 +628,7 @@ bool ConsensusDriver::valid(BytesView payload, std::span<const BytesView> exclud
             for (BytesView raw : *r)
                 seen.insert(keccak256(raw));
     uint64_t gas = 0;
+    const uint64_t gas_limit = chain_.gas_limit();
     for (BytesView raw : *raws) {
         auto tx = decode_transaction(raw);
         if (!tx) return false;
@@ -636,7 +637,7 @@ bool ConsensusDriver::valid(BytesView payload, std::span<const BytesView> exclud
             !validate_transaction(*tx, committee_.chain_id))
             return false;
         gas += tx->gas_limit;
-        if (gas > chain_.config().gas_limit) return false;
+        if (gas > gas_limit) return false;
     }
     return true;
 }

@@ -200,6 +200,23 @@ TEST(GovernanceChain, AFrozenContractRevertsWithAReasonUntilAVoteUnfreezesIt) {
     EXPECT_TRUE(chain->verify());
 }
 
+TEST(GovernanceChain, AVotedGasLimitBindsTheNextBlock) {
+    auto chain = open_chain(permissioned_config());
+    EXPECT_EQ(chain->gas_limit(), 5'000'000u);
+    const std::string lower = R"({"type":"set_block_params","gas_limit":4000000})";
+    auto voted =
+        chain->commit_block({send(admin(1), governance::governance_address(), 0, propose(lower)),
+                             send(admin(2), governance::governance_address(), 0, vote(1))},
+                            1, proposer());
+    ASSERT_TRUE(voted);
+    EXPECT_EQ(voted->block.header.gas_limit, 5'000'000u);  // decided inside this block
+    EXPECT_EQ(chain->gas_limit(), 4'000'000u);
+    auto next = chain->commit_block({}, 2, proposer());
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->block.header.gas_limit, 4'000'000u);
+    EXPECT_TRUE(chain->verify());
+}
+
 TEST(GovernanceChain, SystemAccountsCarryCodeAndTheStateReadsBack) {
     const ChainConfig config = permissioned_config();
     auto chain = open_chain(config);
