@@ -285,7 +285,7 @@ void Replica::maybe_vote(const Block& b) {
     if (!payload_.valid(b.payload, exclude)) return;
 
     const BlockId id = b.id();
-    auto sig = signer_.sign(vote_digest(config_.committee.chain_id, h.round, id));
+    auto sig = signer_.sign(vote_digest(config_.committee, h.round, id));
     if (!sig) return;
     safety_.last_voted_round = h.round;
     dirty_ = true;
@@ -409,7 +409,7 @@ void Replica::maybe_propose() {
     h.author = config_.self;
     h.timestamp_ms = std::max(now_, parent->header.timestamp_ms + 1);
     h.payload_hash = keccak256(b.payload);
-    auto sig = signer_.sign(proposal_digest(c.chain_id, h.id()));
+    auto sig = signer_.sign(proposal_digest(c, h.id()));
     if (!sig) return;
     h.signature = std::move(*sig);
     last_proposed_round_ = r;
@@ -455,7 +455,7 @@ void Replica::local_timeout() {
     const Round r = current_round();
     if (!safety_.last_timeout || safety_.last_timeout->round != r) {
         Timeout t{r, safety_.high_qc, config_.self, {}};
-        auto sig = signer_.sign(timeout_digest(config_.committee.chain_id, r, t.high_qc.round));
+        auto sig = signer_.sign(timeout_digest(config_.committee, r, t.high_qc.round));
         if (!sig) return;
         t.signature = std::move(*sig);
         safety_.last_timeout = std::move(t);
@@ -471,9 +471,7 @@ void Replica::on_timeout_msg(ValidatorIndex from, const TimeoutMsg& m) {
     const Timeout& t = m.timeout;
     const Committee& c = config_.committee;
     if (t.author >= c.size || t.high_qc.round >= t.round) return;
-    if (!signer_.verify(t.author, timeout_digest(c.chain_id, t.round, t.high_qc.round),
-                        t.signature))
-        return;
+    if (!signer_.verify(t.author, timeout_digest(c, t.round, t.high_qc.round), t.signature)) return;
     if (!check_qc(t.high_qc)) return;
     if (m.high_tc && newer_tc(*m.high_tc) && verify_tc(*m.high_tc, c, signer_))
         process_tc(*m.high_tc, from);
@@ -534,7 +532,7 @@ void Replica::on_block_request(ValidatorIndex from, const BlockRequest& r) {
          b && resp.blocks.size() < std::min<size_t>(r.max_blocks, kMaxFetchBlocks) &&
          (resp.blocks.empty() || bytes + b->payload.size() <= kMaxResponsePayload);
          b = find(b->header.parent_id)) {
-        if (b->header.height == 0) break;  // genesis is everyone's
+        if (b->header.height == config_.committee.start_height) break;  // genesis: everyone's
         bytes += b->payload.size();
         resp.blocks.push_back(*b);
     }

@@ -37,7 +37,7 @@ Status verify_qc(const QuorumCert& qc, const Committee& committee, const Verifie
         return invalid("qc for round " + std::to_string(qc.round) + ": " +
                        std::to_string(qc.votes.size()) + " votes, quorum is " +
                        std::to_string(committee.quorum()));
-    const Hash32 digest = vote_digest(committee.chain_id, qc.round, qc.block_id);
+    const Hash32 digest = vote_digest(committee, qc.round, qc.block_id);
     for (size_t i = 0; i < qc.votes.size(); ++i) {
         const PartialSig& v = qc.votes[i];
         if (v.signer >= committee.size) return invalid("qc: signer is not a validator");
@@ -61,8 +61,7 @@ Status verify_tc(const TimeoutCert& tc, const Committee& committee, const Verifi
         if (i > 0 && e.signer <= tc.entries[i - 1].signer)
             return invalid("tc: signers are not strictly ascending");
         if (e.high_qc_round >= tc.round) return invalid("tc: high QC round not below the round");
-        if (!verifier.verify(e.signer,
-                             timeout_digest(committee.chain_id, tc.round, e.high_qc_round),
+        if (!verifier.verify(e.signer, timeout_digest(committee, tc.round, e.high_qc_round),
                              e.signature))
             return bad_sig("tc for round " + std::to_string(tc.round) + ": bad signature of " +
                            "validator " + std::to_string(e.signer));
@@ -75,8 +74,7 @@ Status verify_tc(const TimeoutCert& tc, const Committee& committee, const Verifi
 Status verify_header_signature(const BlockHeader& header, const Committee& committee,
                                const Verifier& verifier) {
     if (header.author >= committee.size) return invalid("block: author is not a validator");
-    if (!verifier.verify(header.author, proposal_digest(committee.chain_id, header.id()),
-                         header.signature))
+    if (!verifier.verify(header.author, proposal_digest(committee, header.id()), header.signature))
         return bad_sig("block of round " + std::to_string(header.round) +
                        ": bad signature of its author " + std::to_string(header.author));
     return {};
@@ -85,7 +83,7 @@ Status verify_header_signature(const BlockHeader& header, const Committee& commi
 Status verify_vote(const Vote& vote, const Committee& committee, const Verifier& verifier) {
     if (vote.voter >= committee.size) return invalid("vote: voter is not a validator");
     if (vote.round == 0) return invalid("vote: round 0 has no votes");
-    if (!verifier.verify(vote.voter, vote_digest(committee.chain_id, vote.round, vote.block_id),
+    if (!verifier.verify(vote.voter, vote_digest(committee, vote.round, vote.block_id),
                          vote.signature))
         return bad_sig("vote of round " + std::to_string(vote.round) + ": bad signature of " +
                        "validator " + std::to_string(vote.voter));
@@ -95,7 +93,7 @@ Status verify_vote(const Vote& vote, const Committee& committee, const Verifier&
 Status verify_timeout(const Timeout& t, const Committee& committee, const Verifier& verifier) {
     if (t.author >= committee.size) return invalid("timeout: author is not a validator");
     if (t.high_qc.round >= t.round) return invalid("timeout: high QC round not below the round");
-    if (!verifier.verify(t.author, timeout_digest(committee.chain_id, t.round, t.high_qc.round),
+    if (!verifier.verify(t.author, timeout_digest(committee, t.round, t.high_qc.round),
                          t.signature))
         return bad_sig("timeout of round " + std::to_string(t.round) + ": bad signature of " +
                        "validator " + std::to_string(t.author));

@@ -263,10 +263,19 @@ BlockId Committee::genesis_id() const {
 
 Block genesis_block(const Committee& committee) {
     Block b;
-    // The chain id goes where a parent would be, so every chain has its own genesis.
+    // What goes where a parent would be makes every chain, and every epoch, its own genesis.
     rlp::Encoder e;
-    e.begin_list().add(as_bytes("honeycomb/consensus/genesis")).add(committee.chain_id).end_list();
-    b.header.parent_id = keccak256(e.take());
+    if (committee.epoch == 0) {
+        e.begin_list().add(as_bytes("honeycomb/consensus/genesis")).add(committee.chain_id);
+    } else {
+        e.begin_list()
+            .add(as_bytes("honeycomb/consensus/epoch"))
+            .add(committee.chain_id)
+            .add(committee.epoch)
+            .add(committee.epoch_parent.view());
+    }
+    b.header.parent_id = keccak256(e.end_list().take());
+    b.header.height = committee.start_height;
     b.header.payload_hash = kEmptyKeccak;
     return b;
 }
@@ -277,20 +286,23 @@ QuorumCert genesis_qc(const Committee& committee) {
     return qc;
 }
 
-Hash32 proposal_digest(uint64_t chain_id, const BlockId& id) {
+Hash32 proposal_digest(const Committee& c, const BlockId& id) {
     rlp::Encoder e;
-    e.begin_list().add(as_bytes("honeycomb/consensus/proposal/v1")).add(chain_id).add(id.view());
-    return keccak256(e.end_list().take());
-}
-Hash32 vote_digest(uint64_t chain_id, Round round, const BlockId& id) {
-    rlp::Encoder e;
-    e.begin_list().add(as_bytes("honeycomb/consensus/vote/v1")).add(chain_id).add(round);
+    e.begin_list().add(as_bytes("honeycomb/consensus/proposal/v2")).add(c.chain_id).add(c.epoch);
     e.add(id.view());
     return keccak256(e.end_list().take());
 }
-Hash32 timeout_digest(uint64_t chain_id, Round round, Round high_qc_round) {
+Hash32 vote_digest(const Committee& c, Round round, const BlockId& id) {
     rlp::Encoder e;
-    e.begin_list().add(as_bytes("honeycomb/consensus/timeout/v1")).add(chain_id).add(round);
+    e.begin_list().add(as_bytes("honeycomb/consensus/vote/v2")).add(c.chain_id).add(c.epoch);
+    e.add(round);
+    e.add(id.view());
+    return keccak256(e.end_list().take());
+}
+Hash32 timeout_digest(const Committee& c, Round round, Round high_qc_round) {
+    rlp::Encoder e;
+    e.begin_list().add(as_bytes("honeycomb/consensus/timeout/v2")).add(c.chain_id).add(c.epoch);
+    e.add(round);
     e.add(high_qc_round);
     return keccak256(e.end_list().take());
 }

@@ -45,6 +45,13 @@ inline constexpr size_t kMaxMessageSize = 24 * 1024 * 1024;
 struct Committee {
     uint64_t chain_id = 0;
     uint32_t size = 1;
+    // Epochs. A governance vote changes the validator set at an epoch boundary; the committee of
+    // epoch e > 0 continues the chain after `epoch_parent`, the last block of epoch e-1, whose
+    // height is `start_height`. Its genesis block sits there, and every signature names the
+    // epoch, so no vote, proposal or timeout carries over from one committee to the next.
+    uint64_t epoch = 0;
+    BlockId epoch_parent;
+    uint64_t start_height = 0;
 
     // f = floor((n-1)/3).
     uint32_t max_faulty() const noexcept { return (size - 1) / 3; }
@@ -111,7 +118,8 @@ struct Block {
     bool operator==(const Block&) const = default;
 };
 
-// The genesis block of a committee: round 0, height 0, empty payload, unsigned.
+// The genesis block of a committee: round 0, height start_height, empty payload, unsigned. Its
+// parent is a hash of the chain id (epoch 0) or of the chain id, epoch and epoch_parent.
 Block genesis_block(const Committee& committee);
 // The QC every chain starts from: {0, genesis_id, {}}.
 QuorumCert genesis_qc(const Committee& committee);
@@ -151,9 +159,10 @@ struct CommitProof {
 };
 
 // ---- Digests ----
-Hash32 proposal_digest(uint64_t chain_id, const BlockId& id);
-Hash32 vote_digest(uint64_t chain_id, Round round, const BlockId& id);
-Hash32 timeout_digest(uint64_t chain_id, Round round, Round high_qc_round);
+// Each names the committee's chain id and epoch.
+Hash32 proposal_digest(const Committee& committee, const BlockId& id);
+Hash32 vote_digest(const Committee& committee, Round round, const BlockId& id);
+Hash32 timeout_digest(const Committee& committee, Round round, Round high_qc_round);
 
 // ---- Encoding (canonical RLP) and strict, bounded decoding ----
 Bytes encode(const QuorumCert& qc);

@@ -29,8 +29,11 @@ class TestPayload : public PayloadSource {
     std::vector<Bytes> queue;
 };
 
-Committee committee(uint32_t n) {
-    return Committee{7, n};
+Committee committee(uint32_t n, uint64_t chain_id = 7) {
+    Committee c;
+    c.chain_id = chain_id;
+    c.size = n;
+    return c;
 }
 
 Config config(uint32_t n, ValidatorIndex self) {
@@ -43,7 +46,7 @@ Config config(uint32_t n, ValidatorIndex self) {
 QuorumCert make_qc(const FakeSigner& s, const Committee& c, Round round, const BlockId& id) {
     QuorumCert qc{round, id, {}};
     for (ValidatorIndex i = 0; i < c.quorum(); ++i)
-        qc.votes.push_back({i, s.sign_as(i, vote_digest(c.chain_id, round, id))});
+        qc.votes.push_back({i, s.sign_as(i, vote_digest(c, round, id))});
     return qc;
 }
 
@@ -52,7 +55,7 @@ TimeoutCert make_tc(const FakeSigner& s, const Committee& c, Round round, const 
     TimeoutCert tc{round, high, {}};
     for (ValidatorIndex i = 0; i < hqc_rounds.size(); ++i)
         tc.entries.push_back(
-            {i, hqc_rounds[i], s.sign_as(i, timeout_digest(c.chain_id, round, hqc_rounds[i]))});
+            {i, hqc_rounds[i], s.sign_as(i, timeout_digest(c, round, hqc_rounds[i]))});
     return tc;
 }
 
@@ -70,7 +73,7 @@ Block make_block(const FakeSigner& s, const Committee& c, Round round, const Blo
     h.author = c.leader(round);
     h.timestamp_ms = parent.header.timestamp_ms + 10;
     h.payload_hash = keccak256(b.payload);
-    h.signature = s.sign_as(h.author, proposal_digest(c.chain_id, h.id()));
+    h.signature = s.sign_as(h.author, proposal_digest(c, h.id()));
     return b;
 }
 
@@ -126,6 +129,37 @@ TEST(ConsensusReplica, VotesForValidProposalAndPersistsFirst) {
     EXPECT_EQ(all<Send>(actions)[0].to, fx.c.leader(2));
 }
 
+TEST(ConsensusEpochs, ALaterEpochStartsAboveItsParentAndNamesItselfInEverySignature) {
+    Committee first = committee(4);
+    Committee second = committee(4);
+    second.epoch = 2;
+    second.epoch_parent.bytes[0] = 0xab;
+    second.start_height = 40;
+    const Block genesis = genesis_block(second);
+    EXPECT_EQ(genesis.header.height, 40u);
+    EXPECT_NE(genesis.id(), genesis_block(first).id());
+    Committee other_parent = second;
+    other_parent.epoch_parent.bytes[0] = 0xac;
+    EXPECT_NE(genesis_block(other_parent).id(), genesis.id());
+    // The same round and block signed in two epochs are two different messages.
+    EXPECT_NE(vote_digest(first, 3, genesis.id()), vote_digest(second, 3, genesis.id()));
+    EXPECT_NE(timeout_digest(first, 3, 1), timeout_digest(second, 3, 1));
+    EXPECT_NE(proposal_digest(first, genesis.id()), proposal_digest(second, genesis.id()));
+
+    // A replica of the later epoch votes for a block on its genesis, at height 41...
+    FakeSigner signer(1, 4, 0);
+    TestPayload payload;
+    Config cfg = config(4, 1);
+    cfg.committee = second;
+    Replica replica(cfg, signer, payload, initial_safety_state(second), genesis);
+    const Block b1 = make_block(signer, second, 1, genesis, genesis_qc(second));
+    EXPECT_EQ(b1.header.height, 41u);
+    EXPECT_EQ(votes_sent(replica.on_message(1, Proposal{b1}, 100)).size(), 1u);
+    // ...but not for one signed by its leader for the earlier epoch.
+    Block stale = make_block(signer, first, 2, b1, make_qc(signer, second, 1, b1.id()));
+    EXPECT_TRUE(votes_sent(replica.on_message(2, Proposal{stale}, 200)).empty());
+}
+
 TEST(ConsensusReplica, VoteRuleRejectsGapWithoutTcAndBadPayload) {
     Fixture fx;
     Block b1 = make_block(fx.signer, fx.c, 1, fx.genesis, genesis_qc(fx.c));
@@ -146,7 +180,7 @@ TEST(ConsensusReplica, RejectsTimestampNotAboveParent) {
     (void)fx.replica.on_message(1, Proposal{b1}, 100);
     Block b2 = make_block(fx.signer, fx.c, 2, b1, make_qc(fx.signer, fx.c, 1, b1.id()));
     b2.header.timestamp_ms = b1.header.timestamp_ms;
-    b2.header.signature = fx.signer.sign_as(2, proposal_digest(fx.c.chain_id, b2.id()));
+    b2.header.signature = fx.signer.sign_as(2, proposal_digest(fx.c, b2.id()));
     EXPECT_TRUE(votes_sent(fx.replica.on_message(2, Proposal{b2}, 200)).empty());
 }
 
@@ -182,7 +216,7 @@ TEST(ConsensusReplica, FormsQcFromQuorumOfVotes) {
     fx.payload.queue.push_back(to_bytes("next"));
     (void)fx.replica.on_message(1, Proposal{b1}, 100);  // its own vote goes to itself
     auto vote = [&](ValidatorIndex i) {
-        return Vote{1, b1.id(), i, fx.signer.sign_as(i, vote_digest(fx.c.chain_id, 1, b1.id()))};
+        return Vote{1, b1.id(), i, fx.signer.sign_as(i, vote_digest(fx.c, 1, b1.id()))};
     };
     EXPECT_TRUE(all<Broadcast>(fx.replica.on_message(0, vote(0), 110)).empty());
     EXPECT_EQ(fx.replica.current_round(), 1u);
@@ -204,8 +238,7 @@ TEST(ConsensusReplica, FormsTcAndAdvances) {
     Fixture fx;
     fx.payload.queue.push_back(to_bytes("work"));  // so that its own timer runs
     auto timeout = [&](ValidatorIndex i) {
-        Timeout t{1, genesis_qc(fx.c), i,
-                  fx.signer.sign_as(i, timeout_digest(fx.c.chain_id, 1, 0))};
+        Timeout t{1, genesis_qc(fx.c), i, fx.signer.sign_as(i, timeout_digest(fx.c, 1, 0))};
         return TimeoutMsg{t, std::nullopt};
     };
     (void)fx.replica.on_message(0, timeout(0), 10);
@@ -292,7 +325,7 @@ TEST(ConsensusReplica, EquivocationEvidence) {
     EXPECT_TRUE(std::holds_alternative<Proposal>(evidence[0].first));
 
     auto vote = [&](const Block& blk) {
-        return Vote{1, blk.id(), 0, fx.signer.sign_as(0, vote_digest(fx.c.chain_id, 1, blk.id()))};
+        return Vote{1, blk.id(), 0, fx.signer.sign_as(0, vote_digest(fx.c, 1, blk.id()))};
     };
     (void)fx.replica.on_message(0, vote(a), 30);
     evidence = all<Evidence>(fx.replica.on_message(0, vote(b), 40));
@@ -402,7 +435,7 @@ TEST(ConsensusProof, RejectsTamperedProofs) {
     CommitProof gap{b3.header, make_qc(fx.signer, fx.c, 3, b3.id())};
     EXPECT_FALSE(verify_commit_proof(gap, fx.c, fx.signer));
     // Another chain's validators.
-    EXPECT_FALSE(verify_commit_proof(good, Committee{8, 4}, fx.signer));
+    EXPECT_FALSE(verify_commit_proof(good, committee(4, 8), fx.signer));
 }
 
 TEST(ConsensusCodec, RoundTripsEveryMessage) {
@@ -490,7 +523,7 @@ TEST(ConsensusSigner, P256SignsAndVerifiesCertificates) {
         signers.emplace_back(std::move(k), pubs);
     const Committee c = committee(4);
     const BlockId id = keccak256(to_bytes("block"));
-    const Hash32 d = vote_digest(c.chain_id, 5, id);
+    const Hash32 d = vote_digest(c, 5, id);
     QuorumCert qc{5, id, {}};
     for (ValidatorIndex i = 0; i < 3; ++i) {
         auto sig = signers[i].sign(d);

@@ -329,7 +329,7 @@ void Simulation::on_commit(Node& node, const Commit& c) {
     for (const Block& b : c.blocks) {
         const BlockId id = b.id();
         const BlockId prev = node.disk.tip ? node.disk.tip->id() : committee_.genesis_id();
-        const uint64_t height = node.disk.ledger.size() + 1;
+        const uint64_t height = committee_.start_height + node.disk.ledger.size() + 1;
         if (!node.byzantine) {
             if (b.header.height != height || b.header.parent_id != prev)
                 return fail(
@@ -359,9 +359,10 @@ void Simulation::on_commit(Node& node, const Commit& c) {
                 if (node.pool) node.pool->remove(tx);
             }
         }
-        out_.committed_height = std::max<uint64_t>(out_.committed_height, height);
+        out_.committed_height =
+            std::max<uint64_t>(out_.committed_height, height - committee_.start_height);
     }
-    const uint64_t tip_height = node.disk.ledger.size();
+    const uint64_t tip_height = committee_.start_height + node.disk.ledger.size();
     std::erase_if(node.disk.blocks,
                   [&](const auto& kv) { return kv.second.header.height <= tip_height; });
 }
@@ -409,8 +410,8 @@ void Simulation::byzantine_send(Node& node, ValidatorIndex to, const Message& m)
     if (!v || !rng_.chance(0.5)) return;
     Vote other = *v;
     other.block_id[0] ^= 0x5a;
-    other.signature = node.signer->sign_as(
-        node.index, vote_digest(committee_.chain_id, other.round, other.block_id));
+    other.signature =
+        node.signer->sign_as(node.index, vote_digest(committee_, other.round, other.block_id));
     transmit(node.index, to, other);
 }
 
@@ -432,7 +433,7 @@ void Simulation::byzantine_broadcast(Node& node, const Message& m) {
         other.header.payload_hash = keccak256(other.payload);
     }
     other.header.signature =
-        node.signer->sign_as(node.index, proposal_digest(committee_.chain_id, other.header.id()));
+        node.signer->sign_as(node.index, proposal_digest(committee_, other.header.id()));
     ValidatorIndex both = static_cast<ValidatorIndex>(rng_.range(0, committee_.size - 1));
     for (ValidatorIndex to = 0; to < committee_.size; ++to) {
         if (to == node.index) continue;
@@ -471,6 +472,14 @@ Outcome Simulation::run() {
     const uint32_t n = opt_.n ? opt_.n : kSizes[rng_.range(0, 2)];
     committee_.chain_id = 1000 + opt_.seed;
     committee_.size = n;
+    // A third of the seeds run a later epoch's committee: its chain starts above block 0, after
+    // the previous epoch's last block.
+    if (rng_.chance(1.0 / 3)) {
+        committee_.epoch = rng_.range(1, 9);
+        committee_.start_height = rng_.range(1, 5000);
+        committee_.epoch_parent.bytes[0] = static_cast<uint8_t>(opt_.seed);
+        committee_.epoch_parent.bytes[31] = 0xe0;
+    }
     const uint32_t f = committee_.max_faulty();
     const uint32_t byzantine = (f > 0 && rng_.chance(0.4)) ? f : 0;
     nodes_.resize(n);
@@ -536,6 +545,8 @@ Outcome Simulation::run() {
         at(when, [this, id, to] { submit(id, to); });
     }
     sc << " txs=" << txs;
+    if (committee_.epoch != 0)
+        sc << " epoch=" << committee_.epoch << " from height " << committee_.start_height;
     out_.scenario = sc.str();
 
     for (Node& node : nodes_)
