@@ -3,7 +3,7 @@
 .PHONY: deps build run test test-asan bench bench-load bench-network fuzz format format-check clean sim
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api fuzz_evm fuzz_frame fuzz_config fuzz_consensus
+FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api fuzz_evm fuzz_frame fuzz_config fuzz_consensus fuzz_governance
 
 deps:
 	@scripts/install-deps.sh

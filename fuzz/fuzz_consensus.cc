@@ -31,7 +31,8 @@ class AnyPayload : public PayloadSource {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Config config;
-    config.committee = Committee{1, 4};
+    config.committee.chain_id = 1;
+    config.committee.size = 4;
     config.self = 1;
     AnySigner signer;
     AnyPayload payload;

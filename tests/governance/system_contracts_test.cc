@@ -276,6 +276,35 @@ TEST_F(Consortium, FreezingIsAVoteAndNodeChangesWaitForTheEpochBoundary) {
     EXPECT_EQ(next_epoch_boundary(0, 10), 10u);
 }
 
+TEST_F(Consortium, AVoteSetsOneContractsAllowlistAndAResourcePolicy) {
+    const std::string allow =
+        R"({"type":"set_policy","resource":"call_contract:0x000000000000000000000000000000000000bEEF",)"
+        R"("rule":"ANY orgs=org2 roles=client"})";
+    ASSERT_TRUE(propose(admin(1), allow).success);
+    ASSERT_TRUE(vote(admin(2), 1).success);
+    ASSERT_TRUE(vote(admin(3), 1).success);
+    Address beef;
+    beef.bytes[18] = 0xbe;
+    beef.bytes[19] = 0xef;
+    EXPECT_FALSE(check_transaction_permission(state, client(1), beef, {}, true));
+    EXPECT_TRUE(check_transaction_permission(state, client(2), beef, {}, true));
+    EXPECT_FALSE(check_transaction_permission(state, admin(2), beef, {}, true));  // roles=client
+
+    const std::string forbid =
+        R"({"type":"set_policy","resource":"deploy_contract","rule":"FORBIDDEN"})";
+    ASSERT_TRUE(propose(admin(4), forbid).success);
+    ASSERT_TRUE(vote(admin(1), 2).success);
+    ASSERT_TRUE(vote(admin(2), 2).success);
+    EXPECT_FALSE(check_transaction_permission(state, admin(1), std::nullopt, {}, false));
+    // A rule naming an organisation the consortium does not have is refused when proposed.
+    EXPECT_NE(
+        reason(
+            propose(admin(1),
+                    R"({"type":"set_policy","resource":"deploy_contract","rule":"ANY orgs=org9"})"))
+            .find("org9"),
+        std::string::npos);
+}
+
 TEST_F(Consortium, MalformedCallsRevertWithReasons) {
     EXPECT_NE(reason(call(governance_address(), admin(1), Bytes{1, 2})).find("Governance"),
               std::string::npos);
