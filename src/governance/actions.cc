@@ -104,7 +104,8 @@ std::string hex_bytes(BytesView b) {
 
 }  // namespace
 
-Result<std::vector<Bytes>> parse_ca_certificates(const std::vector<std::string>& pem_or_der) {
+Result<std::vector<Bytes>> parse_ca_certificates(const std::vector<std::string>& pem_or_der,
+                                                 std::string_view org_id) {
     std::vector<Bytes> out;
     for (const std::string& text : pem_or_der) {
         auto cert = text.rfind("-----BEGIN", 0) == 0
@@ -115,6 +116,10 @@ Result<std::vector<Bytes>> parse_ca_certificates(const std::vector<std::string>&
             return invalid("ca_certs", "expected a PEM certificate: " + cert.error().message);
         if (Status st = crypto::check_organisation_ca(*cert); !st)
             return invalid("ca_certs", st.error().message);
+        if (const std::string o = crypto::subject_organisation(*cert); o != org_id)
+            return invalid("ca_certs", "the CA certificate is for organisation \"" + o +
+                                           "\" (its subject's O), not \"" + std::string(org_id) +
+                                           "\"");
         out.push_back(cert->der());
     }
     return out;
@@ -137,7 +142,7 @@ Result<Action> parse_action(std::string_view json_text) {
         HC_ASSIGN_OR_RETURN(a.org.name, f.text("name", false));
         if (a.org.name.size() > kMaxNameSize) return invalid("name", "too long");
         HC_ASSIGN_OR_RETURN(auto pems, f.texts("ca_certs"));
-        HC_ASSIGN_OR_RETURN(a.org.ca_certs, parse_ca_certificates(pems));
+        HC_ASSIGN_OR_RETURN(a.org.ca_certs, parse_ca_certificates(pems, a.org.id));
         action = std::move(a);
     } else if (type == "remove_org") {
         RemoveOrg a;

@@ -96,7 +96,9 @@ uint64_t next_epoch_boundary(uint64_t height, uint64_t epoch_blocks);
 // Switches to the pending node set when block `height` is its first block. Returns whether it did.
 bool activate_pending_nodes(GovernanceState& state, uint64_t height);
 
-// An organisation's CA certificates from PEM or DER: each a CA allowed to sign certificates.
-Result<std::vector<Bytes>> parse_ca_certificates(const std::vector<std::string>& pem_or_der);
+// An organisation's CA certificates from PEM or DER: each a CA allowed to sign certificates, whose
+// subject's organisation (O) is `org_id` (member certificates name their organisation by it).
+Result<std::vector<Bytes>> parse_ca_certificates(const std::vector<std::string>& pem_or_der,
+                                                 std::string_view org_id);
 
 }  // namespace hc::governance

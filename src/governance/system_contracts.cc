@@ -362,7 +362,7 @@ SystemResult call_system_contract(GovernanceState& state, const SystemCall& call
     if (!parts) return fail(std::string(name) + ": " + parts.error().message);
     const Function* f = find_function(call.contract, parts->first);
     if (f && f->changes_state) {
-        result.gas = kSystemWriteGas;
+        result.gas = kSystemWriteGas + kSystemWriteGasPerByte * call.input.size();
         if (call.is_static)
             return fail(std::string(name) + "." + f->signature +
                         " changes state and cannot run in a static call");

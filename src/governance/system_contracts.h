@@ -21,9 +21,12 @@ const Address& governance_address();
 const Address& membership_address();
 bool is_system_contract(const Address& address);
 
-// Gas a system call costs: reads are cheap, changes cost like a few storage writes.
+// Gas a system call costs: reads are cheap, changes cost like a few storage writes plus a charge
+// per byte of calldata, since what a change carries (an action, a certificate) stays in the
+// state.
 inline constexpr uint64_t kSystemReadGas = 5'000;
 inline constexpr uint64_t kSystemWriteGas = 100'000;
+inline constexpr uint64_t kSystemWriteGasPerByte = 64;
 
 struct SystemCall {
     Address contract;

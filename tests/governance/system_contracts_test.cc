@@ -115,6 +115,10 @@ TEST_F(Consortium, AMajorityOfOrganisationsPassesAProposalAndDuplicateVotesCount
     std::string escaped;
     for (char c : pem)
         escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
+    // The CA must be the organisation's own: its subject's O is the id members' certificates use.
+    const auto mismatched =
+        propose(admin(1), R"({"type":"add_org","id":"org7","ca_certs":[")" + escaped + "\"]}");
+    EXPECT_NE(reason(mismatched).find("not \"org7\""), std::string::npos) << reason(mismatched);
     const auto proposed = propose(admin(1), kAddOrg5Prefix + "\"" + escaped + "\"]}");
     ASSERT_TRUE(proposed.success) << reason(proposed);
     EXPECT_EQ(abi::Decoder(proposed.output).read_uint64().value(), 1u);
@@ -303,6 +307,19 @@ TEST_F(Consortium, AVoteSetsOneContractsAllowlistAndAResourcePolicy) {
                     R"({"type":"set_policy","resource":"deploy_contract","rule":"ANY orgs=org9"})"))
             .find("org9"),
         std::string::npos);
+}
+
+TEST_F(Consortium, ChangesCostPerByteOfWhatTheyCarryAndReadsAreCheap) {
+    const std::string action = R"({"type":"set_block_params","epoch_blocks":30})";
+    const Bytes input = abi::Encoder().add_string(action).finish(abi::selector("propose(string)"));
+    const auto r = call(governance_address(), admin(1), input);
+    ASSERT_TRUE(r.success);
+    EXPECT_EQ(r.gas, kSystemWriteGas + kSystemWriteGasPerByte * input.size());
+    const auto view =
+        call(governance_address(), admin(1),
+             abi::Encoder().finish(abi::selector("proposalCount()")), kStart, 5, true);
+    ASSERT_TRUE(view.success);
+    EXPECT_EQ(view.gas, kSystemReadGas);
 }
 
 TEST_F(Consortium, MalformedCallsRevertWithReasons) {
