@@ -383,6 +383,7 @@ bool activate_pending_nodes(GovernanceState& state, uint64_t height) {
     state.nodes = std::move(state.pending_nodes->nodes);
     state.pending_nodes.reset();
     ++state.epoch;
+    state.epoch_start_height = height;
     return true;
 }
 

@@ -141,8 +141,8 @@ bool GovernanceState::operator==(const GovernanceState& o) const {
            revoked_certificates == o.revoked_certificates &&
            policies.rules() == o.policies.rules() && contract_policies == o.contract_policies &&
            frozen == o.frozen && nodes == o.nodes && pending_nodes == o.pending_nodes &&
-           epoch == o.epoch && params == o.params && next_proposal_id == o.next_proposal_id &&
-           proposals == o.proposals;
+           epoch == o.epoch && epoch_start_height == o.epoch_start_height && params == o.params &&
+           next_proposal_id == o.next_proposal_id && proposals == o.proposals;
 }
 
 Bytes encode_state(const GovernanceState& s) {
@@ -186,7 +186,7 @@ Bytes encode_state(const GovernanceState& s) {
         add_nodes(e, s.pending_nodes->nodes);
     }
     e.end_list();
-    e.add(s.epoch);
+    e.begin_list().add(s.epoch).add(s.epoch_start_height).end_list();
     e.begin_list()
         .add(s.params.gas_limit)
         .add(s.params.proposal_lifetime_s)
@@ -291,7 +291,10 @@ Result<GovernanceState> decode_state(BytesView encoded) {
         HC_TRY(pending.finish());
         s.pending_nodes = std::move(p);
     }
-    HC_ASSIGN_OR_RETURN(s.epoch, r.next_uint64());
+    HC_ASSIGN_OR_RETURN(auto epoch, r.next_list());
+    HC_ASSIGN_OR_RETURN(s.epoch, epoch.next_uint64());
+    HC_ASSIGN_OR_RETURN(s.epoch_start_height, epoch.next_uint64());
+    HC_TRY(epoch.finish());
     HC_ASSIGN_OR_RETURN(auto params, r.next_list());
     HC_ASSIGN_OR_RETURN(s.params.gas_limit, params.next_uint64());
     HC_ASSIGN_OR_RETURN(s.params.proposal_lifetime_s, params.next_uint64());

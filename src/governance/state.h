@@ -6,7 +6,7 @@
 //
 // Encoding (canonical RLP, see encode_state):
 //   rlp([version=1, mode, [org...], [member...], [revoked cert...], [[resource, rule]...],
-//        [[contract, rule]...], [frozen...], [node...], pending, epoch,
+//        [[contract, rule]...], [frozen...], [node...], pending, [epoch, epoch_start_height],
 //        [gas_limit, proposal_lifetime_s, epoch_blocks], next_proposal_id, [proposal...]])
 #pragma once
 
@@ -97,6 +97,9 @@ struct GovernanceState {
     std::vector<ConsensusNode> nodes;  // the consensus set in index order
     std::optional<PendingNodeSet> pending_nodes;
     uint64_t epoch = 0;
+    // The block whose execution started this epoch (its last block of the previous one): the
+    // consensus committee of epoch > 0 continues the chain after it.
+    uint64_t epoch_start_height = 0;
     BlockParams params;
     uint64_t next_proposal_id = 1;
     std::vector<Proposal> proposals;  // ascending ids

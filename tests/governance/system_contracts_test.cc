@@ -275,6 +275,7 @@ TEST_F(Consortium, FreezingIsAVoteAndNodeChangesWaitForTheEpochBoundary) {
     EXPECT_TRUE(activate_pending_nodes(state, 10));
     EXPECT_EQ(state.nodes.size(), 3u);
     EXPECT_EQ(state.epoch, 1u);
+    EXPECT_EQ(state.epoch_start_height, 10u);
     EXPECT_FALSE(state.pending_nodes);
     EXPECT_EQ(next_epoch_boundary(9, 10), 20u);  // at least one full block before the switch
     EXPECT_EQ(next_epoch_boundary(0, 10), 10u);
