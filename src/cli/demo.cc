@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/demo_contract/counter_code.h"
+#include "codec/abi.h"
 #include "common/address.h"
 #include "common/bytes.h"
 #include "common/keccak.h"
@@ -47,12 +48,6 @@ std::string format_ether(const uint256& wei) {
     while (!f.empty() && f.back() == '0')
         f.pop_back();
     return whole.to_dec() + (f.empty() ? "" : "." + f) + " ETH";
-}
-
-// The first four bytes of keccak256(signature): how the ABI names a function.
-Bytes selector(std::string_view signature) {
-    const Hash32 h = keccak256(as_bytes(signature));
-    return Bytes(h.bytes.begin(), h.bytes.begin() + 4);
 }
 
 std::string lower_hex(const Address& a) {
@@ -395,7 +390,8 @@ class Demo {
 
         // add(kAddAmount) from the same account: its next nonce, known here whatever the node
         // it goes to has seen yet.
-        Bytes add_data = selector("add(uint256)");
+        const abi::Selector add_selector = abi::selector("add(uint256)");
+        Bytes add_data(add_selector.begin(), add_selector.end());
         const auto word = uint256(kAddAmount).to_be();
         add_data.insert(add_data.end(), word.begin(), word.end());
         Transaction add;
@@ -412,7 +408,7 @@ class Demo {
 
         // count() read back with eth_call on yet another node, at the block add() is in.
         HC_TRY(wait_height(read_at, added.block));
-        const std::string data = to_hex(selector("count()"));
+        const std::string data = to_hex(abi::selector("count()"));
         HC_ASSIGN_OR_RETURN(
             json value, call(read_at, "eth_call",
                              json::array({json{{"to", summary_.contract_address}, {"data", data}},

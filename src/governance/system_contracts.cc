@@ -368,16 +368,22 @@ SystemResult call_system_contract(GovernanceState& state, const SystemCall& call
                         " changes state and cannot run in a static call");
     }
     if (!call.value.is_zero()) return fail(std::string(name) + " does not accept value");
-    GovernanceState next = state;
+    // A change runs on a copy, kept only if it succeeds; a read runs on the state itself.
+    GovernanceState scratch;
+    GovernanceState* target = &state;
+    if (f && f->changes_state) {
+        scratch = state;
+        target = &scratch;
+    }
     abi::Decoder args(parts->second);
     auto out = call.contract == governance_address()
-                   ? governance_call(next, call, parts->first, args, result.events)
-                   : membership_call(next, call, parts->first, args, result.events);
+                   ? governance_call(*target, call, parts->first, args, result.events)
+                   : membership_call(*target, call, parts->first, args, result.events);
     if (!out) return fail(out.error().message);
     result.success = true;
     result.output = std::move(*out);
     result.changed = f && f->changes_state;
-    if (result.changed) state = std::move(next);
+    if (result.changed) state = std::move(scratch);
     return result;
 }
 

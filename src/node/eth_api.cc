@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codec/abi.h"
 #include "common/keccak.h"
 #include "crypto/x509.h"
 #include "governance/state.h"
@@ -421,31 +422,12 @@ chain::CallRequest parse_call(const json& v) {
     return c;
 }
 
-// The reason string of a revert with Solidity's Error(string) payload, if it is one.
-std::optional<std::string> revert_reason(BytesView data) {
-    static constexpr uint8_t kErrorSelector[4] = {0x08, 0xc3, 0x79, 0xa0};
-    if (data.size() < 4 + 64 || !std::equal(kErrorSelector, kErrorSelector + 4, data.begin()))
-        return std::nullopt;
-    auto word = [&](size_t at) -> std::optional<uint64_t> {
-        if (at + 32 > data.size()) return std::nullopt;
-        auto v = uint256::from_be(data.subspan(at, 32));
-        if (!v || !v->fits_uint64()) return std::nullopt;
-        return v->low64();
-    };
-    auto offset = word(4);
-    if (!offset || *offset > data.size()) return std::nullopt;
-    auto length = word(4 + *offset);
-    const size_t start = 4 + *offset + 32;
-    if (!length || start > data.size() || *length > data.size() - start) return std::nullopt;
-    return std::string(data.begin() + start, data.begin() + start + *length);
-}
-
 // The JSON-RPC error for a call that ran and failed, in geth's shape: code 3 with the revert
 // data for a revert, -32000 naming the failure otherwise.
 RpcError execution_error(const chain::TxOutcome& outcome) {
     if (outcome.evm_status == evm::StatusCode::revert) {
         std::string message = "execution reverted";
-        if (auto reason = revert_reason(outcome.output)) message += ": " + *reason;
+        if (auto reason = abi::decode_error(outcome.output)) message += ": " + *reason;
         return rpc::execution_reverted(message, hex_data(outcome.output));
     }
     return rpc::invalid_input(std::string("execution failed: ") +
