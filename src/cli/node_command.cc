@@ -10,6 +10,7 @@
 #include "crypto/cert_issuer.h"
 #include "network/transport.h"
 #include "node/consortium_config.h"
+#include "node/epoch.h"
 #include "node/eth_api.h"
 #include "node/node.h"
 #include "rpc/server.h"
@@ -26,13 +27,10 @@ int fail(const std::string& message) {
 // Sends the driver's frames through the transport.
 class TransportLink final : public node::PeerLink {
   public:
-    void send(node::ValidatorIndex to, Bytes frame) override {
+    void send(node::PeerId to, Bytes frame) override {
         if (transport) transport->send(to, std::move(frame));
     }
-    void broadcast(Bytes frame) override {
-        if (transport) transport->broadcast(frame);
-    }
-    void disconnect(node::ValidatorIndex peer, const std::string& why) override {
+    void disconnect(node::PeerId peer, const std::string& why) override {
         if (transport) transport->disconnect(peer, why);
     }
     network::Transport* transport = nullptr;
@@ -53,6 +51,46 @@ class ToDriver final : public network::Handler {
     node::ConsensusDriver* driver = nullptr;
 };
 
+// Who may connect: a node of the consortium's current node set, or of the set a vote has
+// decided on (so that an added node can sync before its epoch starts), with a certificate from
+// its organisation's CA as the chain's governance lists it now.
+Result<network::PeerId> identify_peer(const chain::Chain& chain, const crypto::Certificate& leaf) {
+    const std::string name = crypto::subject_common_name(leaf);
+    auto governance = chain.governance();
+    if (!governance) return make_error(Errc::internal, "the chain has no governance state");
+    const governance::ConsensusNode* node = nullptr;
+    for (const auto& n : governance->nodes)
+        if (n.name == name) node = &n;
+    if (!node && governance->pending_nodes)
+        for (const auto& n : governance->pending_nodes->nodes)
+            if (n.name == name) node = &n;
+    if (!node)
+        return make_error(Errc::crypto,
+                          "\"" + name + "\" is not a consensus node of this consortium");
+    const std::string org = crypto::subject_organisation(leaf);
+    if (org != node->org)
+        return make_error(Errc::crypto, "certificate of " + name + " names organisation \"" + org +
+                                            "\", but the consortium puts it in " + node->org);
+    const governance::Organisation* home = governance->org(node->org);
+    if (!home) return make_error(Errc::crypto, "organisation " + node->org + " is gone");
+    std::vector<crypto::Certificate> cas;
+    for (const Bytes& der : home->ca_certs)
+        if (auto ca = crypto::Certificate::from_der(der)) cas.push_back(std::move(*ca));
+    if (Status s = crypto::verify_chain(leaf, {}, cas, std::time(nullptr)); !s)
+        return make_error(Errc::crypto, "certificate of " + name + " is not from a CA of " +
+                                            node->org + ": " + s.error().message);
+    return node::peer_id_of(name);
+}
+
+// Every CA certificate the governance lists, for the TLS layer's first check.
+std::vector<crypto::Certificate> governance_cas(const governance::GovernanceState& governance) {
+    std::vector<crypto::Certificate> out;
+    for (const auto& org : governance.orgs)
+        for (const Bytes& der : org.ca_certs)
+            if (auto ca = crypto::Certificate::from_der(der)) out.push_back(std::move(*ca));
+    return out;
+}
+
 }  // namespace
 
 int run_node(const std::filesystem::path& config_path, const sigset_t& signals) {
@@ -63,92 +101,63 @@ int run_node(const std::filesystem::path& config_path, const sigset_t& signals) 
     const node::ConsortiumNodeConfig& config = identity->config;
     log::set_level(config.log_level);
 
-    // Consensus identity.
-    std::vector<crypto::PublicKey> keys;
-    std::vector<node::ValidatorInfo> validators;
-    for (const auto& v : genesis.validators) {
-        keys.push_back(v.consensus_key);
-        validators.push_back({v.consensus_key, node::validator_address(v.consensus_key)});
-    }
-    consensus::P256Signer signer(std::move(identity->consensus_key), keys);
     TransportLink link;
     ToDriver handler;
-
     node::NodeConfig node_config;
     node_config.data_dir = config.data_dir;
     node_config.chain = node::to_chain_config(genesis);
-    node::ConsensusSetup setup;
-    setup.committee.chain_id = genesis.chain_id;
-    setup.committee.size = static_cast<uint32_t>(genesis.validators.size());
-    setup.self = static_cast<node::ValidatorIndex>(identity->validator_index);
-    setup.validators = validators;
-    setup.signer = &signer;
-    setup.link = genesis.validators.size() > 1 ? &link : nullptr;
     node_config.settings.base_timeout_ms = config.tuning.round_timeout_ms;
     node_config.settings.max_timeout_ms = config.tuning.max_round_timeout_ms;
     node_config.settings.max_block_txs = config.tuning.max_block_txs;
     node_config.settings.gossip_batch_txs = config.tuning.batch_size;
     node_config.settings.gossip_interval_ms = config.tuning.batch_interval_ms;
-    node_config.consensus = setup;
-    auto node = node::Node::open(node_config);
+    node_config.consensus = node::ConsensusSetup{
+        config.name, std::make_shared<crypto::PrivateKey>(std::move(identity->consensus_key)),
+        &link};
+    auto node = node::Node::open(std::move(node_config));
     if (!node) return fail(node.error().to_string());
     handler.driver = &(*node)->driver();
+    const chain::Chain& chain = (*node)->chain();
 
-    // The P2P transport: mutual TLS with the organisations' CAs from the genesis.
-    std::unique_ptr<network::Transport> transport;
-    if (genesis.validators.size() > 1) {
-        network::Config net;
-        net.self = setup.self;
-        auto creds =
-            network::TlsCredentials::from_files(config.tls_cert, config.tls_key, config.tls_cert);
-        if (!creds) return fail(creds.error().message);
-        net.tls = std::move(*creds);
-        net.tls.trusted_cas_pem.clear();
-        for (const auto& ca : identity->trusted_cas)
+    // The P2P transport: mutual TLS with the organisations' CAs, as the genesis and then the
+    // governance list them.
+    network::Config net;
+    net.self = node::peer_id_of(config.name);
+    auto creds =
+        network::TlsCredentials::from_files(config.tls_cert, config.tls_key, config.tls_cert);
+    if (!creds) return fail(creds.error().message);
+    net.tls = std::move(*creds);
+    net.tls.trusted_cas_pem.clear();
+    for (const auto& ca : identity->trusted_cas)
+        net.tls.trusted_cas_pem += ca.to_pem();
+    auto governance = chain.governance();
+    if (governance)
+        for (const auto& ca : governance_cas(*governance))
             net.tls.trusted_cas_pem += ca.to_pem();
-        net.identify = [&genesis](const crypto::Certificate& leaf) -> Result<network::PeerId> {
-            const std::string name = crypto::subject_common_name(leaf);
-            auto index = genesis.validator_index(name);
-            if (!index)
-                return make_error(Errc::crypto,
-                                  "\"" + name + "\" is not a validator of this consortium");
-            const auto& v = genesis.validators[*index];
-            const std::string org = crypto::subject_organisation(leaf);
-            if (org != v.organisation)
-                return make_error(Errc::crypto,
-                                  "certificate of " + v.name + " names organisation \"" + org +
-                                      "\", but the genesis puts it in " + v.organisation);
-            const auto* home = genesis.organisation(v.organisation);
-            auto ca = home ? crypto::Certificate::from_der(home->ca_cert_der)
-                           : Result<crypto::Certificate>(make_error(Errc::internal, "no CA"));
-            if (!ca) return ca.error();
-            const crypto::Certificate trusted[] = {std::move(*ca)};
-            if (Status s = crypto::verify_chain(leaf, {}, trusted, std::time(nullptr)); !s)
-                return make_error(Errc::crypto, "certificate of " + v.name +
-                                                    " is not from the CA of " + v.organisation +
-                                                    ": " + s.error().message);
-            return static_cast<network::PeerId>(*index);
-        };
-        net.listen_address = config.p2p_listen.host;
-        net.listen_port = config.p2p_listen.port;
-        for (const auto& peer : config.peers) {
-            auto index = genesis.validator_index(peer.name);
-            if (!index) return fail("peer " + peer.name + " is not a validator");
-            net.peers.push_back(
-                {static_cast<network::PeerId>(*index), peer.address.host, peer.address.port});
-        }
-        net.logger = [](std::string_view line) { log::info("network", std::string(line)); };
-        auto started = network::Transport::start(std::move(net), handler);
-        if (!started) return fail(started.error().message);
-        transport = std::move(*started);
-        link.transport = transport.get();
-        (*node)->metrics_registry().gauge("hc_peers_connected", "Peers with an open link", [&] {
-            size_t up = 0;
-            for (const auto& p : transport->peers())
-                up += p.connected;
-            return double(up);
-        });
-    }
+    net.identify = [&chain](const crypto::Certificate& leaf) { return identify_peer(chain, leaf); };
+    net.listen_address = config.p2p_listen.host;
+    net.listen_port = config.p2p_listen.port;
+    for (const auto& peer : config.peers)
+        net.peers.push_back({node::peer_id_of(peer.name), peer.address.host, peer.address.port});
+    net.logger = [](std::string_view line) { log::info("network", std::string(line)); };
+    auto started = network::Transport::start(std::move(net), handler);
+    if (!started) return fail(started.error().message);
+    std::unique_ptr<network::Transport> transport = std::move(*started);
+    link.transport = transport.get();
+    (*node)->metrics_registry().gauge("hc_peers_connected", "Peers with an open link", [&] {
+        size_t up = 0;
+        for (const auto& p : transport->peers())
+            up += p.connected;
+        return double(up);
+    });
+    // An organisation a vote adds is trusted from the block that adds it.
+    (*node)->on_block([&, seen = governance](const chain::CommittedBlock&) mutable {
+        auto now_governance = chain.governance();
+        if (!now_governance || now_governance == seen) return;
+        seen = now_governance;
+        for (const auto& ca : governance_cas(*now_governance))
+            transport->add_trusted_ca(ca);
+    });
 
     // JSON-RPC and /metrics.
     node::EthApiConfig api_config;
@@ -173,8 +182,10 @@ int run_node(const std::filesystem::path& config_path, const sigset_t& signals) 
                    {"hash", b.hash.hex()}});
     });
     (*node)->start();
-    std::printf("honeycomb node %s (validator %zu of %zu): head block %llu\n", config.name.c_str(),
-                identity->validator_index, genesis.validators.size(),
+    const auto& driver = (*node)->driver();
+    std::printf("honeycomb node %s (%s in epoch %llu): head block %llu\n", config.name.c_str(),
+                driver.voting() ? "validator" : "not in the consensus set yet, following",
+                static_cast<unsigned long long>(driver.epoch()),
                 static_cast<unsigned long long>((*node)->chain().head_number()));
     std::printf("JSON-RPC listening on http://%s:%u and ws://%s:%u\n",
                 config.rpc_address.host.c_str(), (*server)->port(), config.rpc_address.host.c_str(),
@@ -186,7 +197,7 @@ int run_node(const std::filesystem::path& config_path, const sigset_t& signals) 
     log::info("node", "shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
     (*server)->stop();
     (*node)->stop();
-    if (transport) transport->stop();
+    transport->stop();
     return 0;
 }
 

@@ -969,6 +969,12 @@ size_t Transport::broadcast(const Bytes& payload) {
     return accepted;
 }
 
+void Transport::add_trusted_ca(const crypto::Certificate& ca) {
+    // The store locks itself, so handshakes in progress on the transport thread are safe.
+    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(impl_->ctx.native_handle()), ca.native()) != 1)
+        ERR_clear_error();  // already trusted
+}
+
 void Transport::disconnect(PeerId peer, std::string reason) {
     Impl& im = *impl_;
     std::lock_guard lock(im.mu);

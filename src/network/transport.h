@@ -146,6 +146,10 @@ class Transport {
     // like after any drop; to keep a node out for good, make `identify` refuse it.
     void disconnect(PeerId peer, std::string reason);
 
+    // Trusts one more CA from now on (an organisation that joined the consortium): peers whose
+    // certificates chain to it pass the TLS check, and then `identify` decides. Any thread.
+    void add_trusted_ca(const crypto::Certificate& ca);
+
     // Every known peer, by id.
     std::vector<PeerStatus> peers() const;
 

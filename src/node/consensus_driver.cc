@@ -8,6 +8,7 @@
 #include "common/durable_file.h"
 #include "common/keccak.h"
 #include "common/log.h"
+#include "node/epoch.h"
 
 namespace hc::node {
 
@@ -48,13 +49,22 @@ Error corrupt(const std::string& what) {
     return make_error(Errc::decode, "consensus state: " + what);
 }
 
-Bytes encode_record(const Block& block, const CommitProof* proof) {
+// The record of a block: rlp([block, proof or ""]), or rlp([block, proof, [block, ...]]) for the
+// last block of an epoch (see the header).
+Bytes encode_record(const Block& block, const CommitProof* proof,
+                    const std::vector<Block>* following = nullptr) {
     rlp::Encoder e;
     e.begin_list().add(consensus::encode(block));
     if (proof)
         e.add(consensus::encode(*proof));
     else
         e.add(BytesView{});
+    if (following) {
+        e.begin_list();
+        for (const Block& b : *following)
+            e.add(consensus::encode(b));
+        e.end_list();
+    }
     e.end_list();
     return e.take();
 }
@@ -62,11 +72,20 @@ Bytes encode_record(const Block& block, const CommitProof* proof) {
 struct Record {
     Block block;
     std::optional<CommitProof> proof;
+    // Set for the last block of an epoch: the blocks from it to the one the proof is for.
+    std::optional<std::vector<Block>> following;
 };
 
+constexpr size_t kMaxFollowing = 1024;
+
 Result<Record> decode_record(BytesView raw) {
-    auto list = rlp::decode_list(raw, 2, 1);
-    if (!list) return make_error(Errc::decode, "consensus record: " + list.error().message);
+    auto bad = [](const std::string& why) {
+        return make_error(Errc::decode, "consensus record: " + why);
+    };
+    auto item = rlp::decode(raw);
+    if (!item) return bad(item.error().message);
+    auto list = rlp::ListReader::open(*item);
+    if (!list) return bad(list.error().message);
     BytesView block_bytes, proof_bytes;
     HC_TRY(rlp::read_field(list->next_string(), "consensus record", "block", block_bytes));
     HC_TRY(rlp::read_field(list->next_string(), "consensus record", "proof", proof_bytes));
@@ -75,6 +94,21 @@ Result<Record> decode_record(BytesView raw) {
     if (!proof_bytes.empty()) {
         HC_ASSIGN_OR_RETURN(CommitProof proof, consensus::decode_commit_proof(proof_bytes));
         r.proof = std::move(proof);
+    }
+    if (!list->done()) {
+        auto following = list->next_list();
+        if (!following) return bad("following blocks: " + following.error().message);
+        if (!r.proof) return bad("the last block of an epoch carries no commit proof");
+        r.following.emplace();
+        while (!following->done()) {
+            BytesView b;
+            HC_TRY(rlp::read_field(following->next_string(), "consensus record", "following block",
+                                   b));
+            HC_ASSIGN_OR_RETURN(Block block, consensus::decode_block(b));
+            r.following->push_back(std::move(block));
+            if (r.following->size() > kMaxFollowing) return bad("too many following blocks");
+        }
+        HC_TRY(list->finish());
     }
     return r;
 }
@@ -124,13 +158,25 @@ ConsensusDriver::ConsensusDriver(chain::Chain& chain, txpool::TxPool& pool, Comm
                                  ValidatorIndex self, std::vector<ValidatorInfo> validators,
                                  Signer& signer, PeerLink* link, fs::path dir,
                                  ConsensusSettings settings)
+    : chain_(chain), pool_(pool), link_(link), dir_(std::move(dir)), settings_(settings) {
+    epoch_.committee = committee;
+    epoch_.self = self;
+    epoch_.validators = std::move(validators);
+    for (size_t i = 0; i < epoch_.validators.size(); ++i) {
+        epoch_.validators[i].peer = static_cast<PeerId>(i);
+        epoch_.index_of[static_cast<PeerId>(i)] = static_cast<ValidatorIndex>(i);
+    }
+    epoch_.signer = &signer;
+}
+
+ConsensusDriver::ConsensusDriver(chain::Chain& chain, txpool::TxPool& pool, std::string name,
+                                 crypto::PrivateKey key, PeerLink& link, fs::path dir,
+                                 ConsensusSettings settings)
     : chain_(chain),
       pool_(pool),
-      committee_(committee),
-      self_(self),
-      validators_(std::move(validators)),
-      signer_(signer),
-      link_(link),
+      name_(std::move(name)),
+      key_(std::move(key)),
+      link_(&link),
       dir_(std::move(dir)),
       settings_(settings) {}
 
@@ -144,7 +190,8 @@ void ConsensusDriver::on_block(std::function<void(const chain::CommittedBlock&)>
 
 Result<Block> ConsensusDriver::committed_tip() const {
     const uint64_t head = chain_.head_number();
-    if (head == 0) return consensus::genesis_block(committee_);
+    // A committee starts from its own genesis block, at the height its epoch starts after.
+    if (head == epoch_.committee.start_height) return consensus::genesis_block(epoch_.committee);
     HC_ASSIGN_OR_RETURN(auto raw, chain_.consensus_record(head));
     if (!raw)
         return corrupt("ledger block " + std::to_string(head) +
@@ -154,9 +201,75 @@ Result<Block> ConsensusDriver::committed_tip() const {
     return r.block;
 }
 
+fs::path ConsensusDriver::epoch_dir() const {
+    const uint64_t e = epoch_.committee.epoch;
+    return e == 0 ? dir_ : dir_ / ("epoch-" + std::to_string(e));
+}
+
+bool ConsensusDriver::is_boundary(uint64_t height) const {
+    if (!name_) return false;
+    auto governance = chain_.governance();
+    return governance && governance->pending_nodes &&
+           governance->pending_nodes->effective_height <= height;
+}
+
+Status ConsensusDriver::load_epoch() {
+    if (!name_) return {};  // a fixed committee
+    HC_ASSIGN_OR_RETURN(EpochCommittee ec, epoch_committee(chain_));
+    Epoch e;
+    e.committee = ec.committee;
+    e.validators = std::move(ec.validators);
+    std::vector<crypto::PublicKey> keys;
+    for (size_t i = 0; i < e.validators.size(); ++i) {
+        keys.push_back(e.validators[i].consensus_key);
+        e.index_of[e.validators[i].peer] = static_cast<ValidatorIndex>(i);
+        if (ec.names[i] != *name_) continue;
+        if (e.validators[i].consensus_key != key_->public_key())
+            return make_error(Errc::invalid_argument,
+                              "the consortium's node set lists " + *name_ +
+                                  " with another consensus key than this node's: check its "
+                                  "consensus key file, or the add_node vote that named it");
+        e.self = static_cast<ValidatorIndex>(i);
+    }
+    HC_ASSIGN_OR_RETURN(auto secret, crypto::PrivateKey::from_bytes(key_->algo(), key_->raw()));
+    e.own_signer = std::make_unique<consensus::P256Signer>(std::move(secret), std::move(keys));
+    e.signer = e.own_signer.get();
+    epoch_ = std::move(e);
+    return {};
+}
+
+Status ConsensusDriver::remove_other_epochs() {
+    // What an earlier epoch left: its safety state and uncommitted blocks (epoch 0 keeps them in
+    // dir_ itself). They can never be used again: the chain is past that epoch's end.
+    std::vector<Block> leftover;
+    std::error_code ec;
+    const fs::path current = epoch_dir();
+    auto clear = [&](const fs::path& d) {
+        for (const auto& entry : fs::directory_iterator(d / "blocks", ec)) {
+            if (entry.path().extension() == ".block")
+                if (auto raw = read_file(entry.path(), kMaxMessageSize); raw && *raw)
+                    if (auto b = consensus::decode_block(**raw)) leftover.push_back(std::move(*b));
+            std::error_code ignored;
+            fs::remove(entry.path(), ignored);
+        }
+        std::error_code ignored;
+        fs::remove(d / "safety", ignored);
+    };
+    if (current != dir_) clear(dir_);
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("epoch-", 0) != 0 || entry.path() == current) continue;
+        clear(entry.path());
+        std::error_code ignored;
+        fs::remove_all(entry.path(), ignored);
+    }
+    readmit(leftover);
+    return {};
+}
+
 Status ConsensusDriver::load_blocks_above(const Block& tip, std::vector<Block>& above) const {
     std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir_ / "blocks", ec)) {
+    for (const auto& entry : fs::directory_iterator(epoch_dir() / "blocks", ec)) {
         if (entry.path().extension() != ".block") {
             // A temporary left by a write that a crash cut short: the block it held was never
             // stored, nor voted for (the safety file is written after it), so it goes.
@@ -177,7 +290,7 @@ Status ConsensusDriver::load_blocks_above(const Block& tip, std::vector<Block>& 
     }
     if (ec)
         return make_error(Errc::io,
-                          "cannot list " + (dir_ / "blocks").string() + ": " + ec.message());
+                          "cannot list " + (epoch_dir() / "blocks").string() + ": " + ec.message());
     return {};
 }
 
@@ -194,13 +307,19 @@ void ConsensusDriver::readmit(const std::vector<Block>& above) {
 }
 
 Status ConsensusDriver::rebuild_replica() {
+    epoch_number_.store(epoch_.committee.epoch, std::memory_order_relaxed);
+    voting_.store(epoch_.self.has_value(), std::memory_order_relaxed);
+    if (!epoch_.self) {  // a follower: it syncs, and has no replica until an epoch names it
+        replica_.reset();
+        return {};
+    }
     HC_ASSIGN_OR_RETURN(Block tip, committed_tip());
     SafetyState safety =
-        replica_ ? replica_->safety_state() : consensus::initial_safety_state(committee_);
+        replica_ ? replica_->safety_state() : consensus::initial_safety_state(epoch_.committee);
     std::vector<Block> above;
     if (!dir_.empty()) {
         if (!replica_) {
-            HC_ASSIGN_OR_RETURN(auto saved, read_file(dir_ / "safety"));
+            HC_ASSIGN_OR_RETURN(auto saved, read_file(epoch_dir() / "safety"));
             if (saved) {
                 auto decoded = consensus::decode_safety_state(*saved);
                 if (!decoded) return corrupt("safety file: " + decoded.error().message);
@@ -211,25 +330,53 @@ Status ConsensusDriver::rebuild_replica() {
         if (!replica_) readmit(above);
     }
     Config config;
-    config.committee = committee_;
-    config.self = self_;
+    config.committee = epoch_.committee;
+    config.self = *epoch_.self;
     config.base_timeout_ms = settings_.base_timeout_ms;
     config.max_timeout_ms = settings_.max_timeout_ms;
-    replica_ = std::make_unique<Replica>(config, signer_, *this, std::move(safety), std::move(tip),
-                                         std::move(above));
+    replica_ = std::make_unique<Replica>(config, *epoch_.signer, *this, std::move(safety),
+                                         std::move(tip), std::move(above));
     return {};
 }
 
 Status ConsensusDriver::open() {
+    HC_TRY(load_epoch());
     if (!dir_.empty()) {
         std::error_code ec;
-        fs::create_directories(dir_ / "blocks", ec);
+        fs::create_directories(epoch_dir() / "blocks", ec);
         if (ec)
-            return make_error(Errc::io,
-                              "cannot create " + (dir_ / "blocks").string() + ": " + ec.message());
+            return make_error(Errc::io, "cannot create " + (epoch_dir() / "blocks").string() +
+                                            ": " + ec.message());
+        if (name_) HC_TRY(remove_other_epochs());
     }
     HC_TRY(rebuild_replica());
-    apply(replica_->start(wall_ms()));
+    if (replica_) apply(replica_->start(wall_ms()));
+    return failure_;
+}
+
+Status ConsensusDriver::switch_epoch(const std::vector<Block>& discarded, uint64_t now_ms) {
+    const uint64_t old_epoch = epoch_.committee.epoch;
+    ++generation_;
+    replica_.reset();
+    timer_deadline_ = 0;
+    readmit(discarded);
+    HC_TRY(load_epoch());
+    if (!dir_.empty()) {
+        std::error_code ec;
+        fs::create_directories(epoch_dir() / "blocks", ec);
+        if (ec)
+            return make_error(Errc::io, "cannot create " + (epoch_dir() / "blocks").string() +
+                                            ": " + ec.message());
+        HC_TRY(remove_other_epochs());
+    }
+    log::info("consensus", "epoch started",
+              {{"epoch", epoch_.committee.epoch},
+               {"previous", old_epoch},
+               {"after_block", epoch_.committee.start_height},
+               {"committee", epoch_.committee.size},
+               {"voting", epoch_.self.has_value()}});
+    HC_TRY(rebuild_replica());
+    if (replica_) apply(replica_->start(now_ms));
     return failure_;
 }
 
@@ -249,7 +396,7 @@ void ConsensusDriver::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-void ConsensusDriver::on_frame(ValidatorIndex from, Bytes frame) {
+void ConsensusDriver::on_frame(PeerId from, Bytes frame) {
     {
         std::lock_guard lock(mu_);
         events_.push_back(FrameEvent{from, std::move(frame)});
@@ -275,7 +422,7 @@ uint64_t ConsensusDriver::next_wakeup_ms() const {
 void ConsensusDriver::on_tick(uint64_t now_ms) {
     if (timer_deadline_ != 0 && now_ms >= timer_deadline_) {
         timer_deadline_ = 0;
-        apply(replica_->on_timeout(now_ms));
+        if (replica_) apply(replica_->on_timeout(now_ms));
     }
     flush_gossip(now_ms, false);
     if (now_ms >= next_sync_ms_) request_sync(now_ms);
@@ -314,7 +461,7 @@ Status ConsensusDriver::run_until_idle() {
             handle(std::move(e), now);
         if (timer_due) {
             timer_deadline_ = 0;
-            apply(replica_->on_timeout(now));
+            if (replica_) apply(replica_->on_timeout(now));
         }
         HC_TRY(failure_);
     }
@@ -329,17 +476,31 @@ void ConsensusDriver::handle(Event event, uint64_t now_ms) {
     if (gossip_.empty()) gossip_since_ms_ = now_ms;
     gossip_.push_back(hash);
     flush_gossip(now_ms, false);
-    apply(replica_->on_payload_available(now_ms));
+    if (replica_) apply(replica_->on_payload_available(now_ms));
 }
 
 void ConsensusDriver::send_frame(ValidatorIndex to, uint8_t kind, Bytes body) {
-    if (!link_) return;
+    if (!link_ || to >= epoch_.validators.size()) return;
     body.insert(body.begin(), kind);
-    link_->send(to, std::move(body));
+    link_->send(epoch_.validators[to].peer, std::move(body));
 }
 
-void ConsensusDriver::handle_frame(ValidatorIndex from, const Bytes& frame, uint64_t now_ms) {
-    if (from >= committee_.size || from == self_) return;
+void ConsensusDriver::send_to_committee(uint8_t kind, const Bytes& body) {
+    if (!link_) return;
+    Bytes frame;
+    frame.reserve(body.size() + 1);
+    frame.push_back(kind);
+    frame.insert(frame.end(), body.begin(), body.end());
+    for (size_t i = 0; i < epoch_.validators.size(); ++i)
+        if (epoch_.self != i) link_->send(epoch_.validators[i].peer, frame);
+}
+
+void ConsensusDriver::handle_frame(PeerId from, const Bytes& frame, uint64_t now_ms) {
+    // Consensus messages count only from this epoch's committee; a node outside it (one that is
+    // joining, or was removed) may still sync and pass on transactions.
+    const auto member = epoch_.index_of.find(from);
+    const bool from_member = member != epoch_.index_of.end();
+    if (from_member && member->second == epoch_.self) return;
     auto reject = [&](const std::string& why) {
         log::warn("consensus", "invalid frame", {{"peer", from}, {"reason", why}});
         if (link_) link_->disconnect(from, why);
@@ -350,7 +511,8 @@ void ConsensusDriver::handle_frame(ValidatorIndex from, const Bytes& frame, uint
         case kConsensusFrame: {
             auto message = consensus::decode_message(body);
             if (!message) return reject(message.error().message);
-            return apply(replica_->on_message(from, *message, now_ms));
+            if (!from_member || !replica_) return;
+            return apply(replica_->on_message(member->second, *message, now_ms));
         }
         case kTxBatchFrame: {
             auto txs = payload_transactions(body);
@@ -358,7 +520,7 @@ void ConsensusDriver::handle_frame(ValidatorIndex from, const Bytes& frame, uint
             bool added = false;
             for (BytesView raw : *txs)
                 added |= pool_.add(raw).ok();  // known, stale or invalid ones are just skipped
-            if (added) apply(replica_->on_payload_available(now_ms));
+            if (added && replica_) apply(replica_->on_payload_available(now_ms));
             return;
         }
         case kSyncRequestFrame:
@@ -381,23 +543,20 @@ void ConsensusDriver::flush_gossip(uint64_t now_ms, bool force) {
     gossip_.clear();
     if (raws.empty() || !link_) return;
     std::vector<BytesView> views(raws.begin(), raws.end());
-    Bytes body = encode_payload(views);
-    body.insert(body.begin(), kTxBatchFrame);
-    link_->broadcast(std::move(body));
+    send_to_committee(kTxBatchFrame, encode_payload(views));
 }
 
 void ConsensusDriver::apply(std::vector<Action> actions) {
+    const uint64_t generation = generation_;
     for (Action& action : actions) {
-        if (!failure_) return;
+        // An epoch switch (in a Commit) ends the old replica: what it still asked for is void.
+        if (!failure_ || generation != generation_) return;
         if (auto* p = std::get_if<Persist>(&action)) {
             if (Status s = persist(*p); !s) fail(s.error());
         } else if (auto* s = std::get_if<Send>(&action)) {
             send_frame(s->to, kConsensusFrame, consensus::encode_message(s->message));
         } else if (auto* b = std::get_if<Broadcast>(&action)) {
-            if (!link_) continue;
-            Bytes body = consensus::encode_message(b->message);
-            body.insert(body.begin(), kConsensusFrame);
-            link_->broadcast(std::move(body));
+            send_to_committee(kConsensusFrame, consensus::encode_message(b->message));
         } else if (auto* c = std::get_if<Commit>(&action)) {
             if (Status st = commit(*c); !st) fail(st.error());
         } else if (auto* t = std::get_if<SetTimer>(&action)) {
@@ -407,7 +566,8 @@ void ConsensusDriver::apply(std::vector<Action> actions) {
                       {{"offender", e->offender}, {"round", e->round}});
             if (dir_.empty()) continue;
             const fs::path path =
-                dir_ / ("evidence-" + std::to_string(e->round) + "-" + std::to_string(e->offender));
+                dir_ / ("evidence-" + std::to_string(epoch_.committee.epoch) + "-" +
+                        std::to_string(e->round) + "-" + std::to_string(e->offender));
             rlp::Encoder enc;
             enc.begin_list()
                 .add(consensus::encode_message(e->first))
@@ -417,28 +577,44 @@ void ConsensusDriver::apply(std::vector<Action> actions) {
                 log::error("consensus", "cannot keep evidence", {{"error", s.error().message}});
         }
     }
-    round_.store(replica_->current_round(), std::memory_order_relaxed);
+    if (replica_) round_.store(replica_->current_round(), std::memory_order_relaxed);
 }
 
 Status ConsensusDriver::persist(const Persist& p) {
     if (dir_.empty()) return {};  // in memory: a test's node, or a chain that is not kept
     // Blocks first: the safety state may refer to them (its high QC).
+    const fs::path dir = epoch_dir();
     for (const Block& b : p.blocks)
-        HC_TRY(write_file_durably(dir_ / "blocks" / block_file_name(b), consensus::encode(b)));
-    return write_file_durably(dir_ / "safety", consensus::encode(p.state));
+        HC_TRY(write_file_durably(dir / "blocks" / block_file_name(b), consensus::encode(b)));
+    return write_file_durably(dir / "safety", consensus::encode(p.state));
 }
 
 Status ConsensusDriver::commit(const Commit& c) {
     for (size_t i = 0; i < c.blocks.size(); ++i) {
         const bool last = i + 1 == c.blocks.size();
-        HC_TRY(execute(c.blocks[i], last ? &c.proof : nullptr));
+        Bytes record;
+        if (is_boundary(c.blocks[i].header.height)) {
+            // The last block of the epoch: proven by this commit's proof through the blocks after
+            // it, which are discarded (the next committee builds on this one instead).
+            const std::vector<Block> following(c.blocks.begin() + static_cast<ptrdiff_t>(i) + 1,
+                                               c.blocks.end());
+            record = encode_record(c.blocks[i], &c.proof, &following);
+            HC_ASSIGN_OR_RETURN(bool switched, execute(c.blocks[i], std::move(record)));
+            if (switched) return switch_epoch(following, wall_ms());
+            continue;
+        }
+        record = encode_record(c.blocks[i], last ? &c.proof : nullptr);
+        HC_ASSIGN_OR_RETURN(bool switched, execute(c.blocks[i], std::move(record)));
+        if (switched)  // only a boundary block starts an epoch; anything else is a bug
+            return make_error(Errc::internal, "block " + std::to_string(c.blocks[i].header.height) +
+                                                  " started an epoch it was not the boundary of");
     }
     return {};
 }
 
-Status ConsensusDriver::execute(const Block& block, const CommitProof* proof) {
+Result<bool> ConsensusDriver::execute(const Block& block, Bytes record) {
     const uint64_t head = chain_.head_number();
-    if (block.header.height <= head) return {};  // already executed (block sync got there first)
+    if (block.header.height <= head) return false;  // already executed (sync got there first)
     if (block.header.height != head + 1)
         return make_error(Errc::internal,
                           "committed block at height " + std::to_string(block.header.height) +
@@ -453,7 +629,7 @@ Status ConsensusDriver::execute(const Block& block, const CommitProof* proof) {
         std::optional<Address> sender;
         if (auto pooled = pool_.get(hash)) sender = pooled->sender;
         if (!sender) {
-            auto recovered = validate_transaction(*tx, committee_.chain_id);
+            auto recovered = validate_transaction(*tx, epoch_.committee.chain_id);
             if (!recovered) continue;
             sender = *recovered;
         }
@@ -462,9 +638,9 @@ Status ConsensusDriver::execute(const Block& block, const CommitProof* proof) {
     chain::BlockOrigin origin;
     const BlockId id = block.id();
     origin.extra_data.assign(id.bytes.begin(), id.bytes.end());
-    origin.consensus_record = encode_record(block, proof);
-    const Address coinbase = block.header.author < validators_.size()
-                                 ? validators_[block.header.author].coinbase
+    origin.consensus_record = std::move(record);
+    const Address coinbase = block.header.author < epoch_.validators.size()
+                                 ? epoch_.validators[block.header.author].coinbase
                                  : Address{};
     HC_ASSIGN_OR_RETURN(
         chain::CommittedBlock committed,
@@ -477,7 +653,7 @@ Status ConsensusDriver::execute(const Block& block, const CommitProof* proof) {
     pool_.on_block_committed();
     if (!dir_.empty()) {
         std::error_code ec;
-        fs::remove(dir_ / "blocks" / block_file_name(block), ec);
+        fs::remove(epoch_dir() / "blocks" / block_file_name(block), ec);
     }
     log::debug("consensus", "committed",
                {{"height", block.header.height},
@@ -485,20 +661,22 @@ Status ConsensusDriver::execute(const Block& block, const CommitProof* proof) {
                 {"txs", committed.block.transactions.size()}});
     for (const auto& listener : listeners_)
         listener(committed);
-    return {};
+    return name_ && chain_.governance() && chain_.governance()->epoch != epoch_.committee.epoch;
 }
 
 void ConsensusDriver::request_sync(uint64_t now_ms) {
     next_sync_ms_ = now_ms + settings_.sync_interval_ms;
-    if (!link_ || committee_.size < 2) return;
-    sync_peer_ = (sync_peer_ + 1) % committee_.size;
-    if (sync_peer_ == self_) sync_peer_ = (sync_peer_ + 1) % committee_.size;
+    const uint32_t n = epoch_.committee.size;
+    const uint32_t others = epoch_.self ? n - 1 : n;
+    if (!link_ || others == 0) return;
+    sync_peer_ = (sync_peer_ + 1) % n;
+    if (sync_peer_ == epoch_.self) sync_peer_ = (sync_peer_ + 1) % n;
     rlp::Encoder e;
     e.begin_list().add(chain_.head_number() + 1).add(uint64_t{settings_.sync_batch}).end_list();
     send_frame(sync_peer_, kSyncRequestFrame, e.take());
 }
 
-void ConsensusDriver::serve_sync(ValidatorIndex from, BytesView body) {
+void ConsensusDriver::serve_sync(PeerId from, BytesView body) {
     auto list = rlp::decode_list(body, 2, 1);
     uint64_t first = 0, max = 0;
     if (!list || !rlp::read_field(list->next_uint64(), "sync request", "first", first) ||
@@ -511,6 +689,7 @@ void ConsensusDriver::serve_sync(ValidatorIndex from, BytesView body) {
     const uint64_t head = chain_.head_number();
     if (first > head) return;
     // Records up to the last one that carries a commit proof: only such a range can be checked.
+    // An epoch's last block ends the response: what follows it is the next committee's.
     std::vector<Bytes> records;
     size_t proven = 0;
     for (uint64_t n = first;
@@ -522,6 +701,7 @@ void ConsensusDriver::serve_sync(ValidatorIndex from, BytesView body) {
         if (!r) break;
         records.push_back(std::move(**raw));
         if (r->proof) proven = records.size();
+        if (r->following) break;
     }
     records.resize(proven);
     if (records.empty()) return;
@@ -533,7 +713,7 @@ void ConsensusDriver::serve_sync(ValidatorIndex from, BytesView body) {
     send_frame(from, kSyncResponseFrame, e.take());
 }
 
-void ConsensusDriver::apply_sync(ValidatorIndex from, BytesView body) {
+void ConsensusDriver::apply_sync(PeerId from, BytesView body) {
     auto reject = [&](const std::string& why) {
         log::warn("consensus", "invalid sync response", {{"peer", from}, {"reason", why}});
         if (link_) link_->disconnect(from, "invalid sync response: " + why);
@@ -552,35 +732,56 @@ void ConsensusDriver::apply_sync(ValidatorIndex from, BytesView body) {
         if (records.size() > 4 * kMaxSyncBatch) return reject("too many records");
     }
     if (records.empty() || !records.back().proof) return reject("no commit proof at the end");
+    // Nothing past an epoch's last block: the next committee's blocks are checked against it.
+    for (size_t i = 0; i + 1 < records.size(); ++i)
+        if (records[i].following) return reject("blocks after the last block of an epoch");
     auto tip = committed_tip();
     if (!tip) return fail(tip.error());
-    // Skip what we already have, then the rest must link to our tip, block by block.
+    // Skip what we already have, then the rest must link to our tip, block by block, and on to
+    // the block the proof is for.
     size_t start = 0;
     while (start < records.size() && records[start].block.header.height <= tip->header.height)
         ++start;
     if (start == records.size()) return;  // nothing new (a commit raced the response)
+    std::vector<const Block*> chain;
+    for (size_t i = start; i < records.size(); ++i)
+        chain.push_back(&records[i].block);
+    if (records.back().following)
+        for (const Block& b : *records.back().following)
+            chain.push_back(&b);
     BlockId parent = tip->id();
     uint64_t height = tip->header.height;
-    for (size_t i = start; i < records.size(); ++i) {
-        const Block& b = records[i].block;
-        if (b.header.parent_id != parent || b.header.height != height + 1)
-            return reject("block at height " + std::to_string(b.header.height) +
+    for (const Block* b : chain) {
+        if (b->header.parent_id != parent || b->header.height != height + 1)
+            return reject("block at height " + std::to_string(b->header.height) +
                           " does not link to the local chain");
-        if (b.header.payload_hash != keccak256(b.payload))
+        if (b->header.payload_hash != keccak256(b->payload))
             return reject("payload does not match its hash");
-        parent = b.id();
-        height = b.header.height;
+        parent = b->id();
+        height = b->header.height;
     }
-    auto proven = consensus::verify_commit_proof(*records.back().proof, committee_, signer_);
+    auto proven =
+        consensus::verify_commit_proof(*records.back().proof, epoch_.committee, *epoch_.signer);
     if (!proven) return reject("commit proof: " + proven.error().message);
     if (*proven != parent) return reject("commit proof is for another block");
     for (size_t i = start; i < records.size(); ++i) {
-        const CommitProof* proof = records[i].proof ? &*records[i].proof : nullptr;
-        if (Status s = execute(records[i].block, proof); !s) return fail(s.error());
+        const Record& r = records[i];
+        const CommitProof* proof = r.proof ? &*r.proof : nullptr;
+        auto switched =
+            execute(r.block, encode_record(r.block, proof, r.following ? &*r.following : nullptr));
+        if (!switched) return fail(switched.error());
+        if (*switched) {
+            // The block ended the epoch (the proof reached it). Anything after it can only be
+            // the old committee's discarded blocks: not executed.
+            log::info("consensus", "synced", {{"peer", from}, {"height", chain_.head_number()}});
+            if (Status s = switch_epoch({}, wall_ms()); !s) return fail(s.error());
+            next_sync_ms_ = 0;
+            return;
+        }
     }
     log::info("consensus", "synced", {{"peer", from}, {"height", chain_.head_number()}});
     if (Status s = rebuild_replica(); !s) return fail(s.error());
-    apply(replica_->start(wall_ms()));
+    if (replica_) apply(replica_->start(wall_ms()));
     next_sync_ms_ = 0;  // there may be more
 }
 
@@ -634,7 +835,7 @@ bool ConsensusDriver::valid(BytesView payload, std::span<const BytesView> exclud
         if (!tx) return false;
         if (!seen.insert(transaction_hash(*tx)).second) return false;  // repeated
         if (!pool_.contains(transaction_hash(*tx)) &&
-            !validate_transaction(*tx, committee_.chain_id))
+            !validate_transaction(*tx, epoch_.committee.chain_id))
             return false;
         gas += tx->gas_limit;
         if (gas > gas_limit) return false;

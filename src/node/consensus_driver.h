@@ -16,6 +16,18 @@
 // each commit carries the proof, so any stored range ending at a proof can be checked by a
 // syncing node against the committee alone.
 //
+// Epochs. On a consortium chain the committee is the node set its governance names
+// (node/epoch.h). A vote that changes the set takes effect at an epoch boundary: the block E whose
+// execution starts the new epoch. E is the last block of the old committee; blocks it committed
+// together with E but above it are discarded (their transactions go back to the pool), and the
+// new committee starts from a genesis block of its own at height E. E's record is
+// rlp([block, proof, [following block, ...]]): the proof of the commit that included E, and the
+// blocks that link E to the block the proof is for (none when E was the last of its commit), so
+// that a syncing node can check E against the old committee. Sync responses end at such a record,
+// and a syncing node executes nothing past a block that changed its epoch. A node not in the
+// current set follows the chain by sync without voting, and starts voting at the boundary that
+// adds it. The safety state and the uncommitted blocks of epoch e > 0 live in dir/epoch-e.
+//
 // Threads: on_frame() and submit paths may be called from any thread; everything else runs on
 // the driver's thread.
 #pragma once
@@ -24,6 +36,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -36,16 +49,17 @@
 namespace hc::node {
 
 using consensus::ValidatorIndex;
+// A node's id on the network, the same in every epoch (node/epoch.h derives it from the node's
+// name); a validator index is its place in one epoch's committee.
+using PeerId = uint32_t;
 
-// Where frames to other validators go: the P2P transport, or an in-process network in tests.
+// Where frames to other nodes go: the P2P transport, or an in-process network in tests.
 class PeerLink {
   public:
     virtual ~PeerLink() = default;
-    virtual void send(ValidatorIndex to, Bytes frame) = 0;
-    // To every validator but this one.
-    virtual void broadcast(Bytes frame) = 0;
+    virtual void send(PeerId to, Bytes frame) = 0;
     // Drops the connection to a peer that sent something invalid.
-    virtual void disconnect(ValidatorIndex peer, const std::string& why) = 0;
+    virtual void disconnect(PeerId peer, const std::string& why) = 0;
 };
 
 struct ConsensusSettings {
@@ -61,6 +75,7 @@ struct ConsensusSettings {
 struct ValidatorInfo {
     crypto::PublicKey consensus_key;  // P-256
     Address coinbase;                 // receives the fees of the blocks it proposes
+    PeerId peer = 0;                  // where its frames go
 };
 
 // The coinbase of a validator: the last 20 bytes of keccak256 of its public key without the
@@ -69,12 +84,20 @@ Address validator_address(const crypto::PublicKey& key);
 
 class ConsensusDriver final : public consensus::PayloadSource {
   public:
-    // REQUIRES: chain, pool, signer and link (null when the committee has one member) outlive
-    // the driver. dir holds the safety state and the blocks above the committed tip; empty keeps
-    // them in memory, which is only safe for a chain that is itself in memory (tests).
+    // A committee fixed for the chain's life (the development chain, tests); validator i is
+    // peer i. REQUIRES: chain, pool, signer and link (null when the committee has one member)
+    // outlive the driver. dir holds the safety state and the blocks above the committed tip;
+    // empty keeps them in memory, which is only safe for a chain that is itself in memory.
     ConsensusDriver(chain::Chain& chain, txpool::TxPool& pool, consensus::Committee committee,
                     ValidatorIndex self, std::vector<ValidatorInfo> validators,
                     consensus::Signer& signer, PeerLink* link, std::filesystem::path dir,
+                    ConsensusSettings settings);
+    // A consortium node: the committee is the one the chain's governance names, epoch by epoch,
+    // and this node is the member called `name` (or a follower while the set does not name it),
+    // signing with `key`. open() fails when the set names it with another consensus key.
+    // REQUIRES: chain, pool and link outlive the driver; dir is not empty.
+    ConsensusDriver(chain::Chain& chain, txpool::TxPool& pool, std::string name,
+                    crypto::PrivateKey key, PeerLink& link, std::filesystem::path dir,
                     ConsensusSettings settings);
     ~ConsensusDriver();
 
@@ -85,7 +108,7 @@ class ConsensusDriver final : public consensus::PayloadSource {
     void stop();
 
     // A frame from peer `from` (authenticated by the transport). Any thread.
-    void on_frame(ValidatorIndex from, Bytes frame);
+    void on_frame(PeerId from, Bytes frame);
     // A transaction was admitted to the pool locally (RPC): gossip it, and maybe propose.
     void on_local_transaction(const Hash32& hash);
 
@@ -93,6 +116,9 @@ class ConsensusDriver final : public consensus::PayloadSource {
     void on_block(std::function<void(const chain::CommittedBlock&)> listener);
 
     consensus::Round round() const noexcept { return round_.load(std::memory_order_relaxed); }
+    uint64_t epoch() const noexcept { return epoch_number_.load(std::memory_order_relaxed); }
+    // Whether this node votes in the current epoch (false: it follows by sync).
+    bool voting() const noexcept { return voting_.load(std::memory_order_relaxed); }
 
     // Handles every queued event, and every timer already due, on the caller's thread, without
     // waiting for later timers: for a committee of one driven without the thread (tests, tools).
@@ -106,8 +132,17 @@ class ConsensusDriver final : public consensus::PayloadSource {
 
   private:
     struct FrameEvent {
-        ValidatorIndex from;
+        PeerId from;
         Bytes frame;
+    };
+    // One epoch's committee and this node's place in it.
+    struct Epoch {
+        consensus::Committee committee;
+        std::optional<ValidatorIndex> self;  // none: a follower
+        std::vector<ValidatorInfo> validators;
+        std::map<PeerId, ValidatorIndex> index_of;
+        std::unique_ptr<consensus::Signer> own_signer;  // governed epochs
+        consensus::Signer* signer = nullptr;
     };
     struct LocalTxEvent {
         Hash32 hash;
@@ -118,37 +153,47 @@ class ConsensusDriver final : public consensus::PayloadSource {
     uint64_t next_wakeup_ms() const;
     void on_tick(uint64_t now_ms);
     void handle(Event event, uint64_t now_ms);
-    void handle_frame(ValidatorIndex from, const Bytes& frame, uint64_t now_ms);
+    void handle_frame(PeerId from, const Bytes& frame, uint64_t now_ms);
     void apply(std::vector<consensus::Action> actions);
     Status persist(const consensus::Persist& p);
     Status commit(const consensus::Commit& c);
-    Status execute(const consensus::Block& block, const consensus::CommitProof* proof);
+    // Executes one committed block and stores its record. Returns true when the block started a
+    // new epoch (the caller then executes nothing after it and calls switch_epoch()).
+    Result<bool> execute(const consensus::Block& block, Bytes record);
     void flush_gossip(uint64_t now_ms, bool force);
     void request_sync(uint64_t now_ms);
-    void serve_sync(ValidatorIndex from, BytesView body);
-    void apply_sync(ValidatorIndex from, BytesView body);
+    void serve_sync(PeerId from, BytesView body);
+    void apply_sync(PeerId from, BytesView body);
+    Status load_epoch();
+    Status switch_epoch(const std::vector<consensus::Block>& discarded, uint64_t now_ms);
     Status rebuild_replica();
     void readmit(const std::vector<consensus::Block>& above);
     Status load_blocks_above(const consensus::Block& tip,
                              std::vector<consensus::Block>& above) const;
+    std::filesystem::path epoch_dir() const;
+    Status remove_other_epochs();
     void send_frame(ValidatorIndex to, uint8_t kind, Bytes body);
+    void send_to_committee(uint8_t kind, const Bytes& body);
     void fail(const Error& e);
     Result<consensus::Block> committed_tip() const;
+    bool is_boundary(uint64_t height) const;
 
     chain::Chain& chain_;
     txpool::TxPool& pool_;
-    consensus::Committee committee_;
-    ValidatorIndex self_;
-    std::vector<ValidatorInfo> validators_;
-    consensus::Signer& signer_;
+    std::optional<std::string> name_;        // governed: this node's name in the node set
+    std::optional<crypto::PrivateKey> key_;  // governed: its consensus key
+    Epoch epoch_;
     PeerLink* link_;
     std::filesystem::path dir_;
     ConsensusSettings settings_;
+    uint64_t generation_ = 0;  // bumped by each epoch switch: stale actions are dropped
     std::vector<std::function<void(const chain::CommittedBlock&)>> listeners_;
 
     std::unique_ptr<consensus::Replica> replica_;
     uint64_t timer_deadline_ = 0;  // 0: none
     std::atomic<consensus::Round> round_{0};
+    std::atomic<uint64_t> epoch_number_{0};
+    std::atomic<bool> voting_{false};
 
     // Gossip: hashes admitted locally, not yet sent.
     std::vector<Hash32> gossip_;

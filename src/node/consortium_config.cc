@@ -609,7 +609,7 @@ Result<ConsortiumNodeConfig> parse_node_config(std::string_view text, const fs::
     HC_ASSIGN_OR_RETURN(json j, r.parse(text, kMaxNodeConfigFileSize));
     HC_TRY(r.object(j, "",
                     {"name", "genesis", "data_dir", "p2p_listen", "rpc_address", "peers",
-                     "tls_cert", "tls_key", "consensus_key", "log_level", "tuning"}));
+                     "tls_cert", "tls_key", "consensus_key", "org_ca", "log_level", "tuning"}));
     ConsortiumNodeConfig c;
     const json* v;
     HC_ASSIGN_OR_RETURN(v, r.required(j, "", "name"));
@@ -631,6 +631,11 @@ Result<ConsortiumNodeConfig> parse_node_config(std::string_view text, const fs::
     HC_TRY(path_field("tls_cert", c.tls_cert));
     HC_TRY(path_field("tls_key", c.tls_key));
     HC_TRY(path_field("consensus_key", c.consensus_key));
+    if (const json* f = Reader::optional(j, "org_ca")) {
+        fs::path ca;
+        HC_ASSIGN_OR_RETURN(ca, r.path_value(*f, "org_ca", base_dir));
+        c.org_ca = std::move(ca);
+    }
 
     if (const json* peers = Reader::optional(j, "peers")) {
         if (!peers->is_array()) return r.fail("peers", "expected an array of {name, address}");
@@ -700,6 +705,7 @@ std::string node_config_to_json(const ConsortiumNodeConfig& c, const fs::path& b
     out["tls_cert"] = path_for_json(c.tls_cert, base_dir);
     out["tls_key"] = path_for_json(c.tls_key, base_dir);
     out["consensus_key"] = path_for_json(c.consensus_key, base_dir);
+    if (c.org_ca) out["org_ca"] = path_for_json(*c.org_ca, base_dir);
     out["log_level"] = log::level_name(c.log_level);
     out["tuning"] = {{"max_block_txs", c.tuning.max_block_txs},
                      {"batch_size", c.tuning.batch_size},
@@ -741,18 +747,20 @@ Status check_node_in_genesis(const ConsortiumNodeConfig& config, const Consortiu
 Result<NodeIdentity> load_node_identity(const fs::path& node_json, int64_t now_unix) {
     HC_ASSIGN_OR_RETURN(ConsortiumNodeConfig config, load_node_config(node_json));
     HC_ASSIGN_OR_RETURN(ConsortiumGenesis genesis, load_consortium_genesis(config.genesis));
-    if (Status st = check_node_in_genesis(config, genesis); !st)
-        return make_error(st.error().code, node_json.string() + ": " + st.error().message);
-    const size_t index = *genesis.validator_index(config.name);
-    const Validator& self = genesis.validators[index];
+    const std::optional<size_t> index = genesis.validator_index(config.name);
+    // A node of the genesis is checked against it in full. Any other node is one a vote adds
+    // later: the chain checks its consensus key and organisation when it gets there.
+    if (index)
+        if (Status st = check_node_in_genesis(config, genesis); !st)
+            return make_error(st.error().code, node_json.string() + ": " + st.error().message);
 
     HC_ASSIGN_OR_RETURN(crypto::PrivateKey consensus_key,
                         crypto::read_consensus_key(config.consensus_key));
-    if (consensus_key.public_key() != self.consensus_key)
+    if (index && consensus_key.public_key() != genesis.validators[*index].consensus_key)
         return make_error(Errc::crypto,
                           config.consensus_key.string() + " is not the consensus key that " +
                               config.genesis.string() + " lists for " + config.name +
-                              " (validators[" + std::to_string(index) + "].consensus_public_key)");
+                              " (validators[" + std::to_string(*index) + "].consensus_public_key)");
 
     HC_ASSIGN_OR_RETURN(crypto::Certificate tls_cert,
                         crypto::read_certificate_pem(config.tls_cert));
@@ -766,15 +774,34 @@ Result<NodeIdentity> load_node_identity(const fs::path& node_json, int64_t now_u
                                             "\", not to this node \"" + config.name + "\"");
 
     HC_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> cas, organisation_cas(genesis));
-    size_t org_index = 0;
-    while (genesis.organisations[org_index].name != self.organisation)
-        ++org_index;
-    if (Status st = crypto::verify_chain(tls_cert, {}, std::span(&cas[org_index], 1), now_unix);
-        !st)
+    const std::string organisation =
+        index ? genesis.validators[*index].organisation : crypto::subject_organisation(tls_cert);
+    std::optional<crypto::Certificate> home;
+    for (size_t i = 0; i < genesis.organisations.size(); ++i)
+        if (genesis.organisations[i].name == organisation) home = cas[i].clone();
+    if (config.org_ca) {
+        HC_ASSIGN_OR_RETURN(crypto::Certificate ca, crypto::read_certificate_pem(*config.org_ca));
+        if (home && home->der() != ca.der())
+            return make_error(Errc::invalid_argument,
+                              config.org_ca->string() + " is not the CA certificate that " +
+                                  config.genesis.string() + " lists for organisation " +
+                                  organisation + "; remove org_ca from " + node_json.string());
+        if (!home) cas.push_back(ca.clone());
+        home = std::move(ca);
+    }
+    if (!home)
+        return make_error(Errc::invalid_argument,
+                          node_json.string() + ": node \"" + config.name +
+                              "\" is not a validator in " + config.genesis.string() +
+                              ", and its organisation \"" + organisation +
+                              "\" is not in it either: set \"org_ca\" to the organisation's CA "
+                              "certificate (the node joins once votes add the organisation and "
+                              "the node)");
+    if (Status st = crypto::verify_chain(tls_cert, {}, std::span(&*home, 1), now_unix); !st)
         return make_error(st.error().code, config.tls_cert.string() +
                                                " does not verify against "
                                                "the CA of organisation " +
-                                               self.organisation + ": " + st.error().message);
+                                               organisation + ": " + st.error().message);
     return NodeIdentity{
         std::move(config),   std::move(genesis), index,         std::move(consensus_key),
         std::move(tls_cert), std::move(tls_key), std::move(cas)};

@@ -201,6 +201,9 @@ struct ConsortiumNodeConfig {
     std::filesystem::path tls_cert;
     std::filesystem::path tls_key;
     std::filesystem::path consensus_key;
+    // The CA certificate of the node's organisation, for an organisation that joined after the
+    // genesis (which then does not list its CA). Optional.
+    std::optional<std::filesystem::path> org_ca;
     log::Level log_level = log::Level::info;  // log::parse_level names
     NodeTuning tuning;
 
@@ -226,17 +229,20 @@ Status check_node_in_genesis(const ConsortiumNodeConfig& config, const Consortiu
 struct NodeIdentity {
     ConsortiumNodeConfig config;
     ConsortiumGenesis genesis;
-    size_t validator_index = 0;
+    std::optional<size_t> validator_index;  // none: a node added by a vote after the genesis
     crypto::PrivateKey consensus_key;
     crypto::Certificate tls_cert;
     crypto::PrivateKey tls_key;
-    std::vector<crypto::Certificate> trusted_cas;  // every organisation's CA, genesis order
+    // Every genesis organisation's CA in genesis order, then org_ca when it is another.
+    std::vector<crypto::Certificate> trusted_cas;
 };
 
-// Loads node.json, its genesis, its keys and its TLS certificate, and checks that they fit:
-// the node is a validator (check_node_in_genesis), its consensus key is the one the genesis
-// lists for it, its TLS key is its certificate's, and the certificate was issued to it (CN =
-// the node's name) by its own organisation's CA and is valid at `now_unix`.
+// Loads node.json, its genesis, its keys and its TLS certificate, and checks that they fit: its
+// TLS key is its certificate's, and the certificate was issued to it (CN = the node's name) by
+// its own organisation's CA and is valid at `now_unix`. For a validator of the genesis, also
+// check_node_in_genesis and that its consensus key is the one the genesis lists. Any other node
+// is one a vote adds later: its organisation is its certificate's O, whose CA is the genesis's
+// or org_ca's.
 Result<NodeIdentity> load_node_identity(const std::filesystem::path& node_json, int64_t now_unix);
 
 }  // namespace hc::node

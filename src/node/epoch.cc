@@ -1,6 +1,17 @@
 #include "node/epoch.h"
 
+#include <set>
+
+#include "common/keccak.h"
+
 namespace hc::node {
+
+PeerId peer_id_of(std::string_view name) {
+    const Hash32 h =
+        keccak256(BytesView(reinterpret_cast<const uint8_t*>(name.data()), name.size()));
+    return (PeerId{h.bytes[0]} << 24) | (PeerId{h.bytes[1]} << 16) | (PeerId{h.bytes[2]} << 8) |
+           PeerId{h.bytes[3]};
+}
 
 Result<EpochCommittee> epoch_committee(const chain::Chain& chain) {
     auto governance = chain.governance();
@@ -28,12 +39,18 @@ Result<EpochCommittee> epoch_committee(const chain::Chain& chain) {
                   out.committee.epoch_parent.bytes.begin());
         out.committee.start_height = start;
     }
+    std::set<PeerId> ids;
     for (const governance::ConsensusNode& n : governance->nodes) {
         auto key = crypto::PublicKey::from_bytes(crypto::SigAlgo::p256, n.consensus_key);
         if (!key)
             return make_error(Errc::decode, "consensus node " + n.name +
                                                 ": consensus key: " + key.error().message);
-        out.validators.push_back({*key, validator_address(*key)});
+        const PeerId peer = peer_id_of(n.name);
+        if (!ids.insert(peer).second)
+            return make_error(Errc::invalid_argument,
+                              "consensus node " + n.name +
+                                  " has the network id of another node's name; rename it");
+        out.validators.push_back({*key, validator_address(*key), peer});
         out.names.push_back(n.name);
     }
     return out;

@@ -2,8 +2,7 @@
 // epoch it starts names its members, the block it continues after, and the height it starts at.
 // Every node derives the same committee from the same ledger.
 //
-// Not yet used by the consensus driver, which still runs the genesis committee for good (see
-// docs/governance.md): this is the piece it will switch committees with.
+// The consensus driver of a consortium node switches to it at each epoch boundary.
 #pragma once
 
 #include <string>
@@ -20,10 +19,15 @@ struct EpochCommittee {
     std::vector<std::string> names;         // by index, the governance node names
 };
 
+// A node's network id: the first four bytes of keccak256(name), big-endian. It stays the same
+// through epochs, while its index in the committee may change. epoch_committee() refuses a node
+// set in which two names share an id.
+PeerId peer_id_of(std::string_view name);
+
 // The committee of the chain's current epoch. Errors: a chain without governance or without a
 // node set (the development chain runs a committee of one instead), a consensus key that is not a
-// P-256 point, or an epoch start block missing from the ledger or without a consensus block id in
-// its extra data.
+// P-256 point, two names with one peer id, or an epoch start block missing from the ledger or
+// without a consensus block id in its extra data.
 Result<EpochCommittee> epoch_committee(const chain::Chain& chain);
 
 }  // namespace hc::node

@@ -128,7 +128,16 @@ Status Node::run_until_idle() {
 
 Status Node::open_consensus() {
     const fs::path dir = config_.data_dir.empty() ? fs::path() : config_.data_dir / "consensus";
-    if (!config_.consensus) {
+    if (config_.consensus) {
+        if (dir.empty())
+            return make_error(
+                Errc::invalid_argument,
+                "a validator of a consortium needs a data directory for its safety state");
+        const ConsensusSetup& c = *config_.consensus;
+        HC_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::from_bytes(c.key->algo(), c.key->raw()));
+        driver_ = std::make_unique<ConsensusDriver>(*chain_, *pool_, c.name, std::move(key),
+                                                    *c.link, dir, config_.settings);
+    } else {
         // The only validator of its own chain: a key of its own, kept with the chain.
         std::optional<crypto::PrivateKey> key;
         if (!dir.empty()) {
@@ -146,22 +155,16 @@ Status Node::open_consensus() {
         } else {
             HC_ASSIGN_OR_RETURN(key, crypto::PrivateKey::generate(crypto::SigAlgo::p256));
         }
-        ConsensusSetup solo;
-        solo.committee.chain_id = config_.chain.chain_id;
-        solo.committee.size = 1;
-        solo.validators = {{key->public_key(), config_.coinbase}};
+        consensus::Committee committee;
+        committee.chain_id = config_.chain.chain_id;
+        committee.size = 1;
+        std::vector<ValidatorInfo> validators = {{key->public_key(), config_.coinbase}};
         own_signer_ = std::make_unique<consensus::P256Signer>(
-            std::move(*key), std::vector<crypto::PublicKey>{solo.validators[0].consensus_key});
-        solo.signer = own_signer_.get();
-        config_.consensus = std::move(solo);
+            std::move(*key), std::vector<crypto::PublicKey>{validators[0].consensus_key});
+        driver_ =
+            std::make_unique<ConsensusDriver>(*chain_, *pool_, committee, 0, std::move(validators),
+                                              *own_signer_, nullptr, dir, config_.settings);
     }
-    const ConsensusSetup& c = *config_.consensus;
-    if (dir.empty() && c.committee.size > 1)
-        return make_error(
-            Errc::invalid_argument,
-            "a validator of a consortium needs a data directory for its safety state");
-    driver_ = std::make_unique<ConsensusDriver>(*chain_, *pool_, c.committee, c.self, c.validators,
-                                                *c.signer, c.link, dir, config_.settings);
     driver_->on_block([this](const chain::CommittedBlock& block) {
         observe_commit(block);
         for (const auto& listener : block_listeners_)

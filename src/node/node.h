@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -16,13 +17,12 @@
 
 namespace hc::node {
 
-// A validator's place in consensus.
+// A consortium node's place in consensus: the committee is the one its chain's governance names,
+// epoch by epoch (ConsensusDriver's governed form).
 struct ConsensusSetup {
-    consensus::Committee committee;
-    ValidatorIndex self = 0;
-    std::vector<ValidatorInfo> validators;  // by index
-    consensus::Signer* signer = nullptr;    // REQUIRES: outlives the node
-    PeerLink* link = nullptr;               // null only for a committee of one
+    std::string name;                               // this node in the governance node set
+    std::shared_ptr<const crypto::PrivateKey> key;  // its P-256 consensus key (never null)
+    PeerLink* link = nullptr;                       // REQUIRES: outlives the node
 };
 
 struct NodeConfig {
@@ -32,9 +32,9 @@ struct NodeConfig {
     chain::ChainConfig chain;
     txpool::Config pool;  // chain id, gas limit and base fee are taken from `chain`
     ConsensusSettings settings;
-    // This node's place in the consortium's committee. Unset: the node is the only validator of
-    // its chain, with a consensus key made on first start and kept in
-    // data_dir/consensus/validator.key, and its blocks' fees paid to `coinbase`.
+    // This node's place in the consortium. Unset: the node is the only validator of its chain, with
+    // a consensus key made on first start and kept in data_dir/consensus/validator.key, and its
+    // blocks' fees paid to `coinbase`.
     std::optional<ConsensusSetup> consensus;
     Address coinbase;  // without `consensus` only
 };

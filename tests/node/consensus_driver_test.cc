@@ -163,14 +163,8 @@ class LoopbackNet {
     class Link final : public PeerLink {
       public:
         Link(LoopbackNet& net, ValidatorIndex self) : net_(net), self_(self) {}
-        void send(ValidatorIndex to, Bytes frame) override {
-            net_.deliver(self_, to, std::move(frame));
-        }
-        void broadcast(Bytes frame) override {
-            for (ValidatorIndex i = 0; i < net_.members.size(); ++i)
-                if (i != self_) net_.deliver(self_, i, frame);
-        }
-        void disconnect(ValidatorIndex, const std::string& why) override {
+        void send(PeerId to, Bytes frame) override { net_.deliver(self_, to, std::move(frame)); }
+        void disconnect(PeerId, const std::string& why) override {
             ADD_FAILURE() << "honest peer disconnected: " << why;
         }
 
