@@ -69,16 +69,11 @@ Bytes encode_record(const Block& block, const CommitProof* proof,
     return e.take();
 }
 
-struct Record {
-    Block block;
-    std::optional<CommitProof> proof;
-    // Set for the last block of an epoch: the blocks from it to the one the proof is for.
-    std::optional<std::vector<Block>> following;
-};
-
 constexpr size_t kMaxFollowing = 1024;
 
-Result<Record> decode_record(BytesView raw) {
+}  // namespace
+
+Result<ConsensusRecord> decode_consensus_record(BytesView raw) {
     auto bad = [](const std::string& why) {
         return make_error(Errc::decode, "consensus record: " + why);
     };
@@ -89,7 +84,7 @@ Result<Record> decode_record(BytesView raw) {
     BytesView block_bytes, proof_bytes;
     HC_TRY(rlp::read_field(list->next_string(), "consensus record", "block", block_bytes));
     HC_TRY(rlp::read_field(list->next_string(), "consensus record", "proof", proof_bytes));
-    Record r;
+    ConsensusRecord r;
     HC_ASSIGN_OR_RETURN(r.block, consensus::decode_block(block_bytes));
     if (!proof_bytes.empty()) {
         HC_ASSIGN_OR_RETURN(CommitProof proof, consensus::decode_commit_proof(proof_bytes));
@@ -112,6 +107,8 @@ Result<Record> decode_record(BytesView raw) {
     }
     return r;
 }
+
+namespace {
 
 // The raw transactions of a payload: rlp([raw tx, ...]).
 Result<std::vector<BytesView>> payload_transactions(BytesView payload) {
@@ -197,7 +194,7 @@ Result<Block> ConsensusDriver::committed_tip() const {
         return corrupt("ledger block " + std::to_string(head) +
                        " has no consensus record: this data directory was not written by a "
                        "consensus node");
-    HC_ASSIGN_OR_RETURN(Record r, decode_record(*raw));
+    HC_ASSIGN_OR_RETURN(ConsensusRecord r, decode_consensus_record(*raw));
     return r.block;
 }
 
@@ -480,9 +477,14 @@ void ConsensusDriver::handle(Event event, uint64_t now_ms) {
 }
 
 void ConsensusDriver::send_frame(ValidatorIndex to, uint8_t kind, Bytes body) {
-    if (!link_ || to >= epoch_.validators.size()) return;
+    if (to < epoch_.validators.size())
+        send_to_peer(epoch_.validators[to].peer, kind, std::move(body));
+}
+
+void ConsensusDriver::send_to_peer(PeerId to, uint8_t kind, Bytes body) {
+    if (!link_) return;
     body.insert(body.begin(), kind);
-    link_->send(epoch_.validators[to].peer, std::move(body));
+    link_->send(to, std::move(body));
 }
 
 void ConsensusDriver::send_to_committee(uint8_t kind, const Bytes& body) {
@@ -577,6 +579,11 @@ void ConsensusDriver::apply(std::vector<Action> actions) {
                 log::error("consensus", "cannot keep evidence", {{"error", s.error().message}});
         }
     }
+    if (pending_switch_ && generation == generation_) {
+        const std::vector<Block> discarded = std::move(*pending_switch_);
+        pending_switch_.reset();
+        if (Status s = switch_epoch(discarded, wall_ms()); !s) fail(s.error());
+    }
     if (replica_) round_.store(replica_->current_round(), std::memory_order_relaxed);
 }
 
@@ -590,6 +597,10 @@ Status ConsensusDriver::persist(const Persist& p) {
 }
 
 Status ConsensusDriver::commit(const Commit& c) {
+    if (pending_switch_) {  // the old committee's blocks past its last one: not executed
+        pending_switch_->insert(pending_switch_->end(), c.blocks.begin(), c.blocks.end());
+        return {};
+    }
     for (size_t i = 0; i < c.blocks.size(); ++i) {
         const bool last = i + 1 == c.blocks.size();
         Bytes record;
@@ -600,7 +611,13 @@ Status ConsensusDriver::commit(const Commit& c) {
                                                c.blocks.end());
             record = encode_record(c.blocks[i], &c.proof, &following);
             HC_ASSIGN_OR_RETURN(bool switched, execute(c.blocks[i], std::move(record)));
-            if (switched) return switch_epoch(following, wall_ms());
+            if (switched) {
+                // Switched once this action list is done: its messages (the proposal carrying
+                // the QC that commits this block, votes) still go out under the old committee,
+                // so its other members reach the boundary without waiting for block sync.
+                pending_switch_ = following;
+                return {};
+            }
             continue;
         }
         record = encode_record(c.blocks[i], last ? &c.proof : nullptr);
@@ -697,7 +714,7 @@ void ConsensusDriver::serve_sync(PeerId from, BytesView body) {
          ++n) {
         auto raw = chain_.consensus_record(n);
         if (!raw || !*raw) break;
-        auto r = decode_record(**raw);
+        auto r = decode_consensus_record(**raw);
         if (!r) break;
         records.push_back(std::move(**raw));
         if (r->proof) proven = records.size();
@@ -710,7 +727,7 @@ void ConsensusDriver::serve_sync(PeerId from, BytesView body) {
     for (const Bytes& r : records)
         e.add(r);
     e.end_list();
-    send_frame(from, kSyncResponseFrame, e.take());
+    send_to_peer(from, kSyncResponseFrame, e.take());  // a follower may ask too
 }
 
 void ConsensusDriver::apply_sync(PeerId from, BytesView body) {
@@ -722,11 +739,11 @@ void ConsensusDriver::apply_sync(PeerId from, BytesView body) {
     if (!item) return reject(item.error().message);
     auto list = rlp::ListReader::open(*item);
     if (!list) return reject(list.error().message);
-    std::vector<Record> records;
+    std::vector<ConsensusRecord> records;
     while (!list->done()) {
         auto raw = list->next_string();
         if (!raw) return reject(raw.error().message);
-        auto r = decode_record(*raw);
+        auto r = decode_consensus_record(*raw);
         if (!r) return reject(r.error().message);
         records.push_back(std::move(*r));
         if (records.size() > 4 * kMaxSyncBatch) return reject("too many records");
@@ -765,7 +782,7 @@ void ConsensusDriver::apply_sync(PeerId from, BytesView body) {
     if (!proven) return reject("commit proof: " + proven.error().message);
     if (*proven != parent) return reject("commit proof is for another block");
     for (size_t i = start; i < records.size(); ++i) {
-        const Record& r = records[i];
+        const ConsensusRecord& r = records[i];
         const CommitProof* proof = r.proof ? &*r.proof : nullptr;
         auto switched =
             execute(r.block, encode_record(r.block, proof, r.following ? &*r.following : nullptr));

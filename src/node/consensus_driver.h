@@ -82,6 +82,15 @@ struct ValidatorInfo {
 // 0x04 prefix, as Ethereum derives addresses.
 Address validator_address(const crypto::PublicKey& key);
 
+// A stored consensus record (see above), decoded.
+struct ConsensusRecord {
+    consensus::Block block;
+    std::optional<consensus::CommitProof> proof;
+    // Set for the last block of an epoch: the blocks from it to the one the proof is for.
+    std::optional<std::vector<consensus::Block>> following;
+};
+Result<ConsensusRecord> decode_consensus_record(BytesView raw);
+
 class ConsensusDriver final : public consensus::PayloadSource {
   public:
     // A committee fixed for the chain's life (the development chain, tests); validator i is
@@ -173,6 +182,7 @@ class ConsensusDriver final : public consensus::PayloadSource {
     std::filesystem::path epoch_dir() const;
     Status remove_other_epochs();
     void send_frame(ValidatorIndex to, uint8_t kind, Bytes body);
+    void send_to_peer(PeerId to, uint8_t kind, Bytes body);
     void send_to_committee(uint8_t kind, const Bytes& body);
     void fail(const Error& e);
     Result<consensus::Block> committed_tip() const;
@@ -187,6 +197,9 @@ class ConsensusDriver final : public consensus::PayloadSource {
     std::filesystem::path dir_;
     ConsensusSettings settings_;
     uint64_t generation_ = 0;  // bumped by each epoch switch: stale actions are dropped
+    // Set once the boundary block is executed, until the action list that committed it is done:
+    // the blocks to discard.
+    std::optional<std::vector<consensus::Block>> pending_switch_;
     std::vector<std::function<void(const chain::CommittedBlock&)>> listeners_;
 
     std::unique_ptr<consensus::Replica> replica_;

@@ -992,8 +992,55 @@ void EthApi::register_governance_methods(rpc::Dispatcher& d) {
         if (g.pending_nodes)
             pending = {{"effectiveHeight", g.pending_nodes->effective_height},
                        {"nodes", nodes_json(g.pending_nodes->nodes)}};
-        return json{{"epoch", g.epoch}, {"nodes", nodes_json(g.nodes)}, {"pending", pending}};
+        return json{{"epoch", g.epoch},
+                    {"epochStartHeight", g.epoch_start_height},
+                    {"nodes", nodes_json(g.nodes)},
+                    {"pending", pending}};
     });
+
+    // The commit certificate that made a block final: the quorum certificate of the commit proof
+    // stored with it, or with the first block after it that has one (a commit proves every block
+    // it includes). Signers are validator indices of the committee of the block's epoch; their
+    // names are given for the current epoch.
+    d.add(
+        "honeycomb_commitCertificate", [&chain](const json& params, rpc::Session&) -> MethodResult {
+            return guarded([&]() -> MethodResult {
+                const uint64_t number = parse_u64(param(params, 0, "block number"), "block number");
+                const uint64_t head = chain.head_number();
+                if (number == 0 || number > head)
+                    fail(rpc::resource_not_found("block " + std::to_string(number) +
+                                                 " has no commit certificate: blocks 1 to " +
+                                                 std::to_string(head) + " do"));
+                for (uint64_t n = number; n <= head; ++n) {
+                    auto raw = value_or_fail(chain.consensus_record(n));
+                    if (!raw)
+                        fail(rpc::method_not_supported(
+                            "block " + std::to_string(n) +
+                            " has no consensus record: this chain is not run by consensus"));
+                    auto record = value_or_fail(decode_consensus_record(*raw));
+                    if (!record.proof) continue;
+                    auto g = chain.governance();
+                    const bool current = g && !g->nodes.empty() && number > g->epoch_start_height;
+                    json signers = json::array(), names = json::array();
+                    for (const consensus::PartialSig& sig : record.proof->qc.votes) {
+                        signers.push_back(sig.signer);
+                        if (current && sig.signer < g->nodes.size())
+                            names.push_back(g->nodes[sig.signer].name);
+                    }
+                    json out = {{"block", number},
+                                {"provenAtBlock", n},
+                                {"round", record.proof->qc.round},
+                                {"signers", signers}};
+                    if (current) {
+                        out["epoch"] = g->epoch;
+                        out["signerNames"] = names;
+                    }
+                    return out;
+                }
+                fail(rpc::resource_not_found("block " + std::to_string(number) +
+                                             " is not yet proven by a stored commit proof"));
+            });
+        });
 }
 
 }  // namespace hc::node

@@ -16,7 +16,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +28,9 @@ import {
     ConsortiumNetwork,
     DEV_KEYS,
     HONEYCOMB_BIN,
+    ProcessNode,
     STEP_TIMEOUT_MS,
+    freePortRange,
     describeError,
     ethers,
     expectEthersError,
@@ -94,6 +96,7 @@ describe("a 4-organisation consortium under governance", () => {
     let admins = []; // org1..org4's admin wallets, each connected to its own organisation's node
     let lastGovernanceBlock = 0; // the block of the last governance change the tests made
     const load = { stop: false, sent: [], errors: [], done: null };
+    const org5 = { tmp: null, dir: null, node: null, provider: null, epochStart: 0 };
 
     const devWallet = (i, node) => new Wallet(DEV_KEYS[i], providers[node]);
     const governanceAt = (runner) => new Contract(GOVERNANCE, governanceAbi, runner);
@@ -200,8 +203,36 @@ describe("a 4-organisation consortium under governance", () => {
         load.stop = true;
         if (load.done) await load.done;
         for (const p of providers) p.destroy();
+        org5.provider?.destroy();
+        if (org5.node) await org5.node.stop();
         await network.stop();
+        if (org5.tmp) await rm(org5.tmp, { recursive: true, force: true });
     });
+
+    // The consensus set's epoch on node `url` once it is at least `epoch`.
+    async function epochAtLeast(url, epoch, what) {
+        return step(
+            (async () => {
+                for (;;) {
+                    const cn = await rpcCall(url, "honeycomb_consensusNodes");
+                    if (cn.epoch >= epoch) return cn;
+                    await sleep(200);
+                }
+            })(),
+            `${url} to reach epoch ${epoch} (${what})`,
+        );
+    }
+
+    // The names of the signers of the commit certificates of blocks from..to (one per commit).
+    async function certificateSigners(url, from, to) {
+        const names = new Set();
+        for (let n = from; n <= to; ) {
+            const cert = await rpcCall(url, "honeycomb_commitCertificate", [`0x${n.toString(16)}`]);
+            for (const name of cert.signerNames ?? []) names.add(name);
+            n = cert.provenAtBlock + 1;
+        }
+        return names;
+    }
 
     test("a non-member's transaction is refused by the pool", { timeout: TEST_TIMEOUT_MS }, async () => {
         const provider = providers[1];
@@ -354,15 +385,12 @@ describe("a 4-organisation consortium under governance", () => {
     });
 
     test("a majority of admins adds an organisation", { timeout: TEST_TIMEOUT_MS }, async () => {
-        // Another network's CA: its keys are random, so it is not one of this network's CAs.
-        const other = await mkdtemp(join(tmpdir(), "honeycomb-e2e-org5-"));
-        let pem;
-        try {
-            await promisify(execFile)(HONEYCOMB_BIN, ["init", "--orgs", "5", "--out", join(other, "net")]);
-            pem = await readFile(join(other, "net", "orgs", "org5", "ca.pem"), "utf8");
-        } finally {
-            await rm(other, { recursive: true, force: true });
-        }
+        // Another network's org5: its CA and its node's keys are random, so none of them is this
+        // network's. The node joins in the tests below.
+        org5.tmp = await mkdtemp(join(tmpdir(), "honeycomb-e2e-org5-"));
+        org5.dir = join(org5.tmp, "net");
+        await promisify(execFile)(HONEYCOMB_BIN, ["init", "--orgs", "5", "--out", org5.dir]);
+        const pem = await readFile(join(org5.dir, "orgs", "org5", "ca.pem"), "utf8");
         assert.match(pem, /-----BEGIN CERTIFICATE-----/);
 
         const id = await decide({ type: "add_org", id: "org5", name: "Org Five", ca_certs: [pem] }, "add org5");
@@ -448,6 +476,95 @@ describe("a 4-organisation consortium under governance", () => {
         assert.equal(cn.pending, null);
         const count = governanceAt(providers[2]).proposalCount({ blockTag: lastGovernanceBlock });
         assert.equal(await step(count, `proposalCount() at block ${lastGovernanceBlock}`), 3n);
+    });
+
+    test("a vote adds org5's node: it syncs, joins at the epoch boundary and then votes", { timeout: TEST_TIMEOUT_MS }, async () => {
+        const otherGenesis = JSON.parse(await readFile(join(org5.dir, "genesis.json"), "utf8"));
+        const mine = otherGenesis.validators.find((v) => v.name === "org5-node1");
+        const genesis = JSON.parse(await readFile(join(network.dir, "genesis.json"), "utf8"));
+        // The operator of org5 points its node at this network: its genesis, its peers, its own
+        // organisation's CA (the genesis does not list it), and ports of its own.
+        const base = await freePortRange(2);
+        const configPath = join(org5.dir, "nodes", "org5-node1", "node.json");
+        const config = JSON.parse(await readFile(configPath, "utf8"));
+        config.genesis = join(network.dir, "genesis.json");
+        config.org_ca = join(org5.dir, "orgs", "org5", "ca.pem");
+        config.p2p_listen = `127.0.0.1:${base}`;
+        config.rpc_address = `127.0.0.1:${base + 1}`;
+        config.peers = genesis.validators.map((v) => ({ name: v.name, address: v.p2p_address }));
+        await writeFile(configPath, JSON.stringify(config, null, 2));
+
+        await decide(
+            { type: "add_node", name: "org5-node1", org: "org5", consensus_key: mine.consensus_public_key, p2p_address: config.p2p_listen },
+            "add org5-node1",
+        );
+        const pending = (await step(rpcCall(network.rpcUrls[0], "honeycomb_consensusNodes"), "honeycomb_consensusNodes")).pending;
+        assert.ok(pending, "the vote records a pending node set");
+        assert.deepEqual(pending.nodes.map((n) => n.name), [...network.nodeNames, "org5-node1"]);
+        const boundary = pending.effectiveHeight;
+        assert.equal(boundary % 20, 0, `the boundary ${boundary} is a multiple of epoch_blocks (20)`);
+
+        // The new node starts from its genesis and syncs; before the boundary it only follows.
+        org5.node = new ProcessNode(["node", "--config", configPath], "honeycomb node (org5-node1)");
+        await org5.node.start();
+        org5.provider = httpProvider(org5.node.httpUrl);
+
+        // Every node, the new one included, moves to epoch 1 after the boundary block.
+        for (const url of [...network.rpcUrls, org5.node.httpUrl]) {
+            const cn = await epochAtLeast(url, 1, "org5-node1 added");
+            assert.equal(cn.epoch, 1);
+            assert.equal(cn.epochStartHeight, boundary, `${url}: the epoch starts after block ${boundary}`);
+            assert.deepEqual(cn.nodes.map((n) => n.name), [...network.nodeNames, "org5-node1"]);
+            assert.equal(cn.pending, null);
+        }
+        org5.epochStart = boundary;
+
+        // Its votes count: within a while it signs commit certificates of epoch 1's blocks.
+        const seen = await step(
+            (async () => {
+                for (;;) {
+                    const head = await org5.provider.getBlockNumber();
+                    if (head > boundary) {
+                        const names = await certificateSigners(network.rpcUrls[0], boundary + 1, head);
+                        if (names.has("org5-node1")) return names;
+                    }
+                    await sleep(300);
+                }
+            })(),
+            "a commit certificate signed by org5-node1",
+        );
+        for (const name of seen) assert.ok([...network.nodeNames, "org5-node1"].includes(name), `signer ${name}`);
+
+        // The new node holds the same chain.
+        const height = boundary + 2;
+        await allNodesAt(height, "after the boundary");
+        while ((await org5.provider.getBlockNumber()) < height) await sleep(100);
+        const hashes = await Promise.all(
+            [...providers, org5.provider].map(async (p) => (await p.getBlock(height)).hash),
+        );
+        assert.equal(new Set(hashes).size, 1, `block ${height} on every node: ${hashes}`);
+    });
+
+    test("a vote removes a node and the network keeps committing", { timeout: TEST_TIMEOUT_MS }, async () => {
+        assert.ok(org5.epochStart > 0, "org5-node1 joined in the test before");
+        await decide({ type: "remove_node", name: "org4-node1" }, "remove org4-node1");
+        const remaining = ["org1-node1", "org2-node1", "org3-node1", "org5-node1"];
+        const cn = await epochAtLeast(network.rpcUrls[0], 2, "org4-node1 removed");
+        assert.deepEqual(cn.nodes.map((n) => n.name), remaining);
+        const start = cn.epochStartHeight;
+
+        // The chain goes on under the new set: 10 more blocks, certified by it alone, while the
+        // background load keeps sending (through org4-node1 too, which now only follows).
+        const target = start + 10;
+        await allNodesAt(target, "ten blocks after org4-node1 left");
+        const names = await certificateSigners(network.rpcUrls[0], start + 1, target);
+        assert.ok(names.size >= 3, `a quorum (3 of 4) signs: ${[...names]}`);
+        for (const name of names) assert.ok(remaining.includes(name), `signer ${name} is in the new set`);
+        assert.ok(!names.has("org4-node1"), "org4-node1 signs nothing after it left");
+        for (const url of [...network.rpcUrls, org5.node.httpUrl]) {
+            const now = await epochAtLeast(url, 2, "org4-node1 removed");
+            assert.deepEqual(now.nodes.map((n) => n.name), remaining, url);
+        }
     });
 
     test("every background transfer was mined and succeeded", { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -157,26 +157,28 @@ export function wsProvider(url) {
 // The node
 
 // One `honeycomb dev` process with its own data directory and port.
-export class DevNode {
-    constructor({ coinbase }) {
-        this.coinbase = coinbase;
+// One honeycomb process that serves JSON-RPC (`honeycomb dev`, `honeycomb node`): start() waits
+// for its "JSON-RPC listening" line and sets httpUrl and wsUrl; stop() sends SIGTERM and expects
+// a clean exit.
+export class ProcessNode {
+    constructor(args, what = `honeycomb ${args?.[0]}`) {
+        this.args = args;
+        this.what = what;
         this.child = null;
         this.stdout = "";
         this.stderr = "";
         this.exit = null;
-        this.dataDir = null;
         this.httpUrl = null;
         this.wsUrl = null;
     }
 
     output() {
         return (
-            `--- honeycomb stderr (tail) ---\n${tail(this.stderr)}\n` +
-            `--- honeycomb stdout (tail) ---\n${tail(this.stdout)}`
+            `--- ${this.what} stderr (tail) ---\n${tail(this.stderr)}\n` +
+            `--- ${this.what} stdout (tail) ---\n${tail(this.stdout)}`
         );
     }
 
-    // Starts the node and waits for its "JSON-RPC listening" line; sets httpUrl and wsUrl.
     async start() {
         if (!existsSync(HONEYCOMB_BIN)) {
             throw new Error(
@@ -184,16 +186,7 @@ export class DevNode {
                     "(cmake --build --preset release) or point HONEYCOMB_BIN at it",
             );
         }
-        const port = await freePort();
-        this.dataDir = await mkdtemp(join(tmpdir(), "honeycomb-e2e-"));
-        const args = [
-            "dev",
-            "--data-dir", this.dataDir,
-            "--rpc-addr", `127.0.0.1:${port}`,
-            "--coinbase", this.coinbase,
-            "--quiet",
-        ];
-        const child = spawn(HONEYCOMB_BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(HONEYCOMB_BIN, this.args, { stdio: ["ignore", "pipe", "pipe"] });
         this.child = child;
         running.add(this);
         this.exited = new Promise((res) => {
@@ -218,28 +211,27 @@ export class DevNode {
             child.on("exit", (code, signal) =>
                 reject(
                     new Error(
-                        `honeycomb dev exited before serving JSON-RPC (code ${code}, signal ${signal})\n` +
+                        `${this.what} exited before serving JSON-RPC (code ${code}, signal ${signal})\n` +
                             this.output(),
                     ),
                 ),
             );
         });
-        const urls = await withTimeout(ready, 30000, "the \"JSON-RPC listening\" line from honeycomb dev");
+        const urls = await withTimeout(ready, 30000, `the "JSON-RPC listening" line from ${this.what}`);
         this.httpUrl = urls.http;
         this.wsUrl = urls.ws;
     }
 
-    // SIGTERM, then wait for the exit; SIGKILL only if it hangs (and fail). Removes the data
-    // directory, then expects a clean exit (code 0) if the node was started.
+    // SIGTERM, then wait for the exit; SIGKILL only if it hangs (and fail). Expects a clean exit
+    // (code 0) if the process was started.
     async stop() {
         const exit = await this.#terminate();
-        if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
         running.delete(this);
         if (exit) {
             assert.deepEqual(
                 exit,
                 { code: 0, signal: null },
-                `honeycomb dev must exit cleanly (code 0) on SIGTERM\n${this.output()}`,
+                `${this.what} must exit cleanly (code 0) on SIGTERM\n${this.output()}`,
             );
         }
     }
@@ -255,9 +247,40 @@ export class DevNode {
         if (!exit) {
             child.kill("SIGKILL");
             await this.exited;
-            throw new Error(`honeycomb dev did not exit within 20 s of SIGTERM\n${this.output()}`);
+            throw new Error(`${this.what} did not exit within 20 s of SIGTERM\n${this.output()}`);
         }
         return exit;
+    }
+}
+
+// `honeycomb dev` in a fresh temporary data directory on a free port.
+export class DevNode extends ProcessNode {
+    constructor({ coinbase }) {
+        super(null, "honeycomb dev");
+        this.coinbase = coinbase;
+        this.dataDir = null;
+    }
+
+    async start() {
+        const port = await freePort();
+        this.dataDir = await mkdtemp(join(tmpdir(), "honeycomb-e2e-"));
+        this.args = [
+            "dev",
+            "--data-dir", this.dataDir,
+            "--rpc-addr", `127.0.0.1:${port}`,
+            "--coinbase", this.coinbase,
+            "--quiet",
+        ];
+        await super.start();
+    }
+
+    // Stops the node (see ProcessNode), then removes its data directory.
+    async stop() {
+        try {
+            await super.stop();
+        } finally {
+            if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
+        }
     }
 }
 
@@ -407,7 +430,8 @@ export class ConsortiumNetwork {
     async stop() {
         const exit = await this.#terminate();
         const out = this.output();
-        if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
+        // HONEYCOMB_E2E_KEEP=1 keeps the network directory (logs, data) for a look afterwards.
+        if (this.tmp && !process.env.HONEYCOMB_E2E_KEEP) await rm(this.tmp, { recursive: true, force: true });
         running.delete(this);
         if (exit) {
             assert.deepEqual(exit, { code: 0, signal: null }, `honeycomb up must exit cleanly (code 0) on Ctrl-C\n${out}`);
