@@ -189,6 +189,47 @@ TEST(Init, LoadingCatchesSwappedKeys) {
     EXPECT_THAT(id.error().message, HasSubstr("does not belong to"));
 }
 
+TEST(Init, ANodeOfAnOrganisationThatJoinsLaterLoadsWithItsOrgCa) {
+    testing::TempDir dir;
+    // The network (2 organisations), and org3's materials, made elsewhere: its CA and its node.
+    ASSERT_TRUE(run_init(options(dir.path() / "net", 2, 1)).ok());
+    ASSERT_TRUE(run_init(options(dir.path() / "other", 3, 1)).ok());
+    const fs::path node_json = dir.path() / "other" / "nodes" / "org3-node1" / "node.json";
+    auto config = node::load_node_config(node_json);
+    ASSERT_TRUE(config.ok()) << config.error().to_string();
+    config->genesis = dir.path() / "net" / "genesis.json";
+
+    // Without org_ca the node's organisation has no CA to check its certificate against.
+    ASSERT_TRUE(node::save_node_config(node_json, *config).ok());
+    auto id = node::load_node_identity(node_json, kNow);
+    ASSERT_FALSE(id.ok());
+    EXPECT_THAT(id.error().message, HasSubstr("set \"org_ca\""));
+    EXPECT_THAT(id.error().message, HasSubstr("\"org3\" is not in it"));
+
+    // With it, the node loads as one a vote adds later: no genesis index, and org3's CA trusted
+    // besides the genesis ones.
+    config->org_ca = dir.path() / "other" / "orgs" / "org3" / "ca.pem";
+    ASSERT_TRUE(node::save_node_config(node_json, *config).ok());
+    auto reloaded = node::load_node_config(node_json);
+    ASSERT_TRUE(reloaded.ok());
+    EXPECT_EQ(reloaded->org_ca, config->org_ca);  // written relative, read back absolute
+    id = node::load_node_identity(node_json, kNow);
+    ASSERT_TRUE(id.ok()) << id.error().to_string();
+    EXPECT_FALSE(id->validator_index.has_value());
+    ASSERT_EQ(id->trusted_cas.size(), 3u);
+    EXPECT_EQ(crypto::subject_organisation(id->tls_cert), "org3");
+    EXPECT_TRUE(
+        crypto::verify_chain(id->tls_cert, {}, std::span(&id->trusted_cas[2], 1), kNow).ok());
+
+    // A CA that is not its organisation's does not verify its certificate.
+    config->org_ca = dir.path() / "net" / "orgs" / "org1" / "ca.pem";
+    ASSERT_TRUE(node::save_node_config(node_json, *config).ok());
+    id = node::load_node_identity(node_json, kNow);
+    ASSERT_FALSE(id.ok());
+    EXPECT_THAT(id.error().message,
+                HasSubstr("does not verify against the CA of organisation org3"));
+}
+
 TEST(Init, RefusesANonEmptyDirectoryWithoutForce) {
     testing::TempDir dir;
     const fs::path out = dir.path() / "net";

@@ -359,6 +359,31 @@ TEST_F(TransportTest, CertificateFromUnknownCaIsRefusedAtTheHandshake) {
     EXPECT_EQ(rogue_rec.connect_count(), 0u);
 }
 
+TEST_F(TransportTest, ACaTrustedLaterLetsItsNodesIn) {
+    // An organisation that joins the consortium while the node runs: refused until its CA is
+    // added, then its node's redial gets through.
+    Recorder good_rec, late_rec;
+    NodeCreds late = pki.node("rogue", "node3");
+    (*nodes)[late.cert->fingerprint()] = 3;
+    auto good = start_ok(config(0, good_rec), good_rec);
+    ASSERT_TRUE(good);
+    Config lc = make_config(3, late, pki.trusted() + pki.rogue_ca(), nodes, late_rec);
+    lc.peers.push_back({0, "127.0.0.1", good->port()});
+    auto l = start_ok(std::move(lc), late_rec);
+    ASSERT_TRUE(l);
+    ASSERT_TRUE(l->send(0, msg("after the vote")));
+    EXPECT_TRUE(good_rec.wait_log("refused inbound connection", "unable to get local issuer"))
+        << good_rec.all_logs();
+    EXPECT_EQ(good_rec.message_count(), 0u);
+
+    auto ca = crypto::Certificate::bundle_from_pem(pki.rogue_ca());
+    ASSERT_TRUE(ca && ca->size() == 1);
+    good->add_trusted_ca(ca->front());
+    EXPECT_TRUE(good_rec.wait_message(3, "after the vote")) << good_rec.all_logs();
+    l->stop();
+    good->stop();
+}
+
 TEST_F(TransportTest, DialledPeerWithUnknownCaIsRefused) {
     Recorder good_rec, rogue_rec;
     NodeCreds rogue = pki.node("rogue", "node3");

@@ -5,8 +5,10 @@
 #include <atomic>
 #include <thread>
 
+#include "codec/rlp.h"
 #include "crypto/secp256k1.h"
 #include "node/dev_accounts.h"
+#include "node/epoch.h"
 #include "storage/memory_store.h"
 #include "storage/rocks_store.h"
 #include "support/temp_dir.h"
@@ -228,6 +230,280 @@ TEST(ConsensusDriver, FourValidatorsAgreeAndALateOneCatchesUpBySync) {
         EXPECT_EQ(**h, **h0) << "member " << i;
         EXPECT_TRUE(members[i].chain->verify());
     }
+}
+
+TEST(ConsensusRecord, MalformedRecordsAreErrorsNotCrashes) {
+    consensus::Committee committee;
+    committee.chain_id = kChainId;
+    const Bytes block = consensus::encode(consensus::genesis_block(committee));
+    auto record = [&](auto&& add_fields) {
+        rlp::Encoder e;
+        e.begin_list().add(BytesView(block));
+        add_fields(e);
+        e.end_list();
+        return e.take();
+    };
+    // A plain record without a proof decodes.
+    auto plain = decode_consensus_record(record([](rlp::Encoder& e) { e.add(BytesView{}); }));
+    ASSERT_TRUE(plain) << plain.error().to_string();
+    EXPECT_FALSE(plain->proof || plain->following);
+    // An epoch's last block must carry the proof its following blocks lead to.
+    auto unproven = decode_consensus_record(record([](rlp::Encoder& e) {
+        e.add(BytesView{});
+        e.begin_list().end_list();
+    }));
+    ASSERT_FALSE(unproven);
+    EXPECT_NE(unproven.error().message.find("carries no commit proof"), std::string::npos);
+    // Garbage in each place.
+    EXPECT_FALSE(decode_consensus_record(Bytes{0xc3, 0x01, 0x02, 0x03}));
+    EXPECT_FALSE(decode_consensus_record(Bytes{}));
+    EXPECT_FALSE(decode_consensus_record(record([](rlp::Encoder& e) {
+        e.add(BytesView{});
+        e.add(uint64_t{7});  // following blocks must be a list
+    })));
+    EXPECT_FALSE(decode_consensus_record(record([](rlp::Encoder& e) {
+        const uint8_t junk[] = {1, 2, 3};
+        e.add(BytesView(junk, 3));  // not a commit proof
+    })));
+}
+
+// ---- Governed committees: the node set of the chain's governance, epoch by epoch ----
+
+// Routes frames between in-process drivers by their name-derived peer ids.
+class PeerNet {
+  public:
+    class Link final : public PeerLink {
+      public:
+        Link(PeerNet& net, PeerId self) : net_(net), self_(self) {}
+        void send(PeerId to, Bytes frame) override { net_.deliver(self_, to, std::move(frame)); }
+        void disconnect(PeerId, const std::string& why) override {
+            ADD_FAILURE() << "honest peer disconnected: " << why;
+        }
+
+      private:
+        PeerNet& net_;
+        PeerId self_;
+    };
+
+    void deliver(PeerId from, PeerId to, Bytes frame) {
+        std::lock_guard lock(mu);
+        auto it = drivers.find(to);
+        if (it != drivers.end() && it->second) it->second->on_frame(from, std::move(frame));
+    }
+
+    std::mutex mu;  // guards drivers
+    std::map<PeerId, ConsensusDriver*> drivers;
+};
+
+struct GovernedNode {
+    GovernedNode(std::string n, crypto::PrivateKey k) : name(std::move(n)), key(std::move(k)) {}
+    std::string name;
+    crypto::PrivateKey key;
+    hc::testing::TempDir dir;
+    std::unique_ptr<PeerNet::Link> link;
+    Member m;
+};
+
+// Four nodes a..d in the genesis set, and the set `next` scheduled for the boundary `boundary`
+// (as a vote would leave it); every node of both sets is started.
+class GovernedNetwork {
+  public:
+    GovernedNetwork(const std::vector<std::string>& first, const std::vector<std::string>& next,
+                    uint64_t boundary) {
+        std::set<std::string> names(first.begin(), first.end());
+        names.insert(next.begin(), next.end());
+        for (const std::string& name : names) {
+            auto key = crypto::PrivateKey::generate(crypto::SigAlgo::p256);
+            EXPECT_TRUE(key);
+            nodes.push_back(std::make_unique<GovernedNode>(name, std::move(*key)));
+        }
+        auto entry = [&](const std::string& name) {
+            return governance::ConsensusNode{name, "org1", node(name).key.public_key().bytes,
+                                             "127.0.0.1:1"};
+        };
+        for (const auto& n : first)
+            governance.nodes.push_back(entry(n));
+        governance::PendingNodeSet pending{boundary, {}};
+        for (const auto& n : next)
+            pending.nodes.push_back(entry(n));
+        governance.pending_nodes = std::move(pending);
+        for (auto& n : nodes)
+            open(*n);
+    }
+
+    ~GovernedNetwork() { stop_all(); }
+
+    void stop_all() {
+        for (auto& n : nodes)
+            if (n->m.driver) n->m.driver->stop();
+    }
+
+    GovernedNode& node(const std::string& name) {
+        for (auto& n : nodes)
+            if (n->name == name) return *n;
+        throw std::runtime_error("no node " + name);
+    }
+
+    // Opens (or reopens, after close()) a node on its directories.
+    void open(GovernedNode& n) {
+        n.m = Member{};
+        chain::ChainConfig config = chain_config();
+        governance::GovernanceState g = governance;
+        g.params.gas_limit = config.gas_limit;
+        config.governance = std::move(g);
+        auto chain = chain::Chain::open(rocks(n.dir.path() / "chain"), config);
+        ASSERT_TRUE(chain) << chain.error().to_string();
+        n.m.chain = std::move(*chain);
+        n.m.accounts = std::make_unique<ChainAccounts>(*n.m.chain);
+        txpool::Config pool_config;
+        pool_config.chain_id = kChainId;
+        n.m.pool = std::make_unique<txpool::TxPool>(pool_config, *n.m.accounts);
+        n.link = std::make_unique<PeerNet::Link>(net, peer_id_of(n.name));
+        auto key = crypto::PrivateKey::from_bytes(crypto::SigAlgo::p256, n.key.raw().view());
+        ASSERT_TRUE(key);
+        ConsensusSettings settings;
+        settings.base_timeout_ms = 300;
+        settings.sync_interval_ms = 100;
+        n.m.driver =
+            std::make_unique<ConsensusDriver>(*n.m.chain, *n.m.pool, n.name, std::move(*key),
+                                              *n.link, n.dir.path() / "consensus", settings);
+        ASSERT_TRUE(n.m.driver->open());
+        {
+            std::lock_guard lock(net.mu);
+            net.drivers[peer_id_of(n.name)] = n.m.driver.get();
+        }
+        n.m.driver->start();
+    }
+
+    void close(GovernedNode& n) {
+        {
+            std::lock_guard lock(net.mu);
+            net.drivers[peer_id_of(n.name)] = nullptr;
+        }
+        n.m.driver->stop();
+        n.m = Member{};
+    }
+
+    // Transfers from dev accounts 0..2 through node `via`, one at a time, until `done`.
+    template <typename Pred>
+    bool drive(const std::string& via, Pred done) {
+        for (int i = 0; i < 600; ++i) {
+            if (done()) return true;
+            GovernedNode& n = node(via);
+            const size_t from = static_cast<size_t>(i % 3);
+            auto h = n.m.pool->add(transfer(from, nonces[from], 1));
+            if (h) {
+                ++nonces[from];
+                n.m.driver->on_local_transaction(*h);
+            }
+            std::this_thread::sleep_for(30ms);
+        }
+        return done();
+    }
+
+    uint64_t min_head() {
+        uint64_t h = UINT64_MAX;
+        for (auto& n : nodes)
+            h = std::min(h, n->m.chain->head_number());
+        return h;
+    }
+
+    // The validator indices that signed the commit proofs stored in blocks from..to of `name`.
+    std::set<ValidatorIndex> signers(const std::string& name, uint64_t from, uint64_t to) {
+        std::set<ValidatorIndex> out;
+        for (uint64_t b = from; b <= to; ++b) {
+            auto raw = node(name).m.chain->consensus_record(b);
+            EXPECT_TRUE(raw && *raw);
+            if (!raw || !*raw) continue;
+            auto record = decode_consensus_record(**raw);
+            EXPECT_TRUE(record) << record.error().to_string();
+            if (record && record->proof)
+                for (const auto& vote : record->proof->qc.votes)
+                    out.insert(vote.signer);
+        }
+        return out;
+    }
+
+    void expect_same_chain(uint64_t height) {
+        auto reference = nodes[0]->m.chain->hash_by_number(height);
+        ASSERT_TRUE(reference && *reference);
+        for (auto& n : nodes) {
+            auto h = n->m.chain->hash_by_number(height);
+            ASSERT_TRUE(h && *h) << n->name;
+            EXPECT_EQ(**h, **reference) << n->name << " at block " << height;
+        }
+    }
+
+    governance::GovernanceState governance;
+    PeerNet net;
+    std::vector<std::unique_ptr<GovernedNode>> nodes;
+    uint64_t nonces[3] = {0, 0, 0};
+};
+
+TEST(GovernedConsensus, AnAddedNodeFollowsThenVotesFromTheBoundary) {
+    constexpr uint64_t kBoundary = 4;
+    GovernedNetwork network({"a", "b", "c", "d"}, {"a", "b", "c", "d", "e"}, kBoundary);
+    GovernedNode& e = network.node("e");
+    EXPECT_FALSE(e.m.driver->voting());  // not in the genesis set: it follows by sync
+    EXPECT_EQ(e.m.driver->epoch(), 0u);
+
+    ASSERT_TRUE(network.drive("a", [&] { return network.min_head() >= kBoundary + 12; }))
+        << "heads: a " << network.node("a").m.chain->head_number() << ", e "
+        << e.m.chain->head_number();
+    for (auto& n : network.nodes) {
+        EXPECT_EQ(n->m.driver->epoch(), 1u) << n->name;
+        EXPECT_TRUE(n->m.driver->voting()) << n->name;
+        auto committee = epoch_committee(*n->m.chain);
+        ASSERT_TRUE(committee);
+        EXPECT_EQ(committee->committee.size, 5u);
+        EXPECT_EQ(committee->committee.start_height, kBoundary);
+    }
+    // The boundary block's record carries the proof that reaches it; blocks after it are
+    // certified by the new committee, e (index 4) among the signers.
+    auto boundary_record = network.node("b").m.chain->consensus_record(kBoundary);
+    ASSERT_TRUE(boundary_record && *boundary_record);
+    auto decoded = decode_consensus_record(**boundary_record);
+    ASSERT_TRUE(decoded) << decoded.error().to_string();
+    EXPECT_TRUE(decoded->proof.has_value());
+    EXPECT_TRUE(decoded->following.has_value());
+    ASSERT_TRUE(network.drive("e", [&] {
+        return network.signers("a", kBoundary + 1, network.node("a").m.chain->head_number())
+            .count(4);
+    })) << "e signs no commit certificate after the boundary";
+
+    // A restart in the new epoch resumes it: committee, place and the epoch's own safety state.
+    network.close(network.node("c"));
+    network.open(network.node("c"));
+    EXPECT_EQ(network.node("c").m.driver->epoch(), 1u);
+    EXPECT_TRUE(network.node("c").m.driver->voting());
+    EXPECT_FALSE(std::filesystem::exists(network.node("c").dir.path() / "consensus" / "safety"))
+        << "epoch 0's safety state is gone";
+    const uint64_t target = network.node("a").m.chain->head_number() + 6;
+    ASSERT_TRUE(network.drive("c", [&] { return network.min_head() >= target; }));
+    network.expect_same_chain(target);
+    network.stop_all();
+    for (auto& n : network.nodes)
+        EXPECT_TRUE(n->m.chain->verify()) << n->name;
+}
+
+TEST(GovernedConsensus, ARemovedNodeFollowsAndTheRestKeepCommitting) {
+    constexpr uint64_t kBoundary = 3;
+    GovernedNetwork network({"a", "b", "c", "d"}, {"a", "b", "c"}, kBoundary);
+    EXPECT_TRUE(network.node("d").m.driver->voting());
+
+    ASSERT_TRUE(network.drive("d", [&] { return network.min_head() >= kBoundary + 10; }));
+    EXPECT_FALSE(network.node("d").m.driver->voting()) << "d left the set at the boundary";
+    for (auto& n : network.nodes)
+        EXPECT_EQ(n->m.driver->epoch(), 1u) << n->name;
+    // The three certify everything after the boundary, and d, now a follower, still passes on
+    // the transactions sent through it, and syncs.
+    const auto signers =
+        network.signers("a", kBoundary + 1, network.node("a").m.chain->head_number());
+    EXPECT_EQ(signers, (std::set<ValidatorIndex>{0, 1, 2}));  // n - f = 3 of 3 sign each QC
+    network.expect_same_chain(kBoundary + 10);
+    network.stop_all();
+    for (auto& n : network.nodes)
+        EXPECT_TRUE(n->m.chain->verify()) << n->name;
 }
 
 }  // namespace

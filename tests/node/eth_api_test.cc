@@ -228,6 +228,34 @@ TEST_F(EthApiTest, TransferFlowsThroughPoolBlockAndQueries) {
     EXPECT_TRUE(result("eth_getTransactionByHash", {Hash32{}.hex()}).is_null());
 }
 
+TEST_F(EthApiTest, CommitCertificatesNameTheirSigners) {
+    Address to;
+    to.bytes[19] = 0x42;
+    ASSERT_TRUE(
+        call("eth_sendRawTransaction", {raw_transfer(0, to, 0, uint256(5))}).contains("result"));
+    commit_pending();
+    const uint64_t head = node_->chain().head_number();
+    ASSERT_GE(head, 1u);
+    // A committee of one: validator 0 signs every certificate; a commit proves every block it
+    // includes, so block 1's certificate is stored with it or a later block.
+    json cert = result("honeycomb_commitCertificate", {"0x1"});
+    EXPECT_EQ(cert["block"], 1);
+    EXPECT_GE(cert["provenAtBlock"].get<uint64_t>(), 1u);
+    EXPECT_LE(cert["provenAtBlock"].get<uint64_t>(), head);
+    EXPECT_EQ(cert["signers"], json::array({0}));
+    EXPECT_FALSE(cert.contains("signerNames"));  // no governance node set to name them
+
+    json genesis = call("honeycomb_commitCertificate", {"0x0"});
+    ASSERT_TRUE(genesis.contains("error")) << genesis.dump();
+    EXPECT_NE(genesis["error"]["message"].get<std::string>().find("has no commit certificate"),
+              std::string::npos);
+    json future = call("honeycomb_commitCertificate", {"0x99"});
+    ASSERT_TRUE(future.contains("error")) << future.dump();
+    json bad = call("honeycomb_commitCertificate", {"one"});
+    ASSERT_TRUE(bad.contains("error")) << bad.dump();
+    EXPECT_EQ(bad["error"]["code"], -32602);
+}
+
 TEST_F(EthApiTest, RejectionsCarryEthereumWordingAndCodes) {
     Address to;
     to.bytes[0] = 1;
