@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "common/address.h"
 #include "common/error.h"
 #include "common/fixed_bytes.h"
 
@@ -82,9 +83,50 @@ Result<InitSummary> run_init(const InitOptions& options);
 // What `honeycomb init` prints: the nodes, their ports and paths, and how to start them.
 std::string format_init_summary(const InitSummary& summary);
 
+// `honeycomb join`: what an organisation joining a running consortium prepares, in DIR:
+//
+//   honeycomb join --genesis net/genesis.json --org org5 --out ./org5
+//
+//   DIR/orgs/<org>/ca.pem, ca.key     its CA (the key stays with the organisation)
+//   DIR/orgs/<org>/admin.pem, .key    its first admin: a member certificate and account key
+//   DIR/nodes/<org>-nodeK/            each node's node.json, tls.pem, tls.key, consensus.key;
+//                                     node.json points at the consortium's genesis, names the
+//                                     CA as org_ca (the genesis does not list it) and the genesis
+//                                     nodes as peers
+//   DIR/add_org.json                  the add_org action, the CA certificate in it
+//   DIR/add_node-<node>.json          one add_node action per node
+struct JoinOptions {
+    std::filesystem::path genesis;  // the consortium's genesis.json
+    std::string org;                // the new organisation's id
+    std::string org_name;           // for people; default: the id
+    std::filesystem::path out;
+    uint64_t nodes = 1;
+    std::string host = "127.0.0.1";
+    uint64_t base_port = 30400;
+    uint64_t rpc_port = 8645;
+    uint64_t ca_validity_days = 3650;
+    uint64_t cert_validity_days = 1825;
+    int64_t now = 0;  // certificate start; 0 means now
+};
+
+struct JoinSummary {
+    std::filesystem::path out;
+    std::string org;
+    Address admin;
+    std::vector<InitNode> nodes;
+    std::vector<std::filesystem::path> actions;  // add_org.json, then add_node-<node>.json
+};
+
+// Fails without writing on bad options, a genesis that does not load, an organisation or node
+// name the genesis has, or a non-empty out directory.
+Result<JoinSummary> run_join(const JoinOptions& options);
+
 // Registers `init` on app, filling `options` when parsed.
 CLI::App* add_init_command(CLI::App& app, InitOptions& options);
 // Runs it from the command line: prints the summary, or the error to stderr. Exit code.
 int run_init_command(const InitOptions& options);
+
+CLI::App* add_join_command(CLI::App& app, JoinOptions& options);
+int run_join_command(const JoinOptions& options);
 
 }  // namespace hc::cli

@@ -2,6 +2,7 @@
 //   honeycomb dev      a one-node development chain with JSON-RPC (HTTP and WebSocket)
 //   honeycomb verify   replays a data directory's chain from genesis and checks every root
 //   honeycomb init     generates a local consortium network (CAs, keys, genesis, node configs)
+//   honeycomb join     prepares an organisation joining a running consortium
 //   honeycomb node     runs one validator of a consortium network from its node.json
 //   honeycomb up       runs a local consortium network, one supervised process per node
 //   honeycomb cert     issues member certificates (secp256k1 accounts) from organisation CAs
@@ -311,6 +312,8 @@ int main(int argc, char** argv) {
 
     cli::InitOptions init;
     CLI::App* init_cmd = cli::add_init_command(app, init);
+    cli::JoinOptions join;
+    CLI::App* join_cmd = cli::add_join_command(app, join);
 
     std::string node_config;
     CLI::App* node_cmd = app.add_subcommand(
@@ -334,6 +337,7 @@ int main(int argc, char** argv) {
     if (*dev_cmd) return run_dev(dev);
     if (*verify_cmd) return run_verify(verify_dir);
     if (*init_cmd) return cli::run_init_command(init);
+    if (*join_cmd) return cli::run_join_command(join);
     if (*node_cmd) return cli::run_node(node_config, block_shutdown_signals());
     if (*up_cmd) return cli::run_up(up, self_path(argv[0]), block_shutdown_signals());
     if (*cert_cmd) return cli::run_cert_command(cert_issue);

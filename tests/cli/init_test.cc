@@ -10,6 +10,7 @@
 
 #include "crypto/cert_issuer.h"
 #include "crypto/secp256k1.h"
+#include "governance/actions.h"
 #include "node/consortium_config.h"
 #include "node/dev_accounts.h"
 #include "support/temp_dir.h"
@@ -189,45 +190,117 @@ TEST(Init, LoadingCatchesSwappedKeys) {
     EXPECT_THAT(id.error().message, HasSubstr("does not belong to"));
 }
 
-TEST(Init, ANodeOfAnOrganisationThatJoinsLaterLoadsWithItsOrgCa) {
-    testing::TempDir dir;
-    // The network (2 organisations), and org3's materials, made elsewhere: its CA and its node.
-    ASSERT_TRUE(run_init(options(dir.path() / "net", 2, 1)).ok());
-    ASSERT_TRUE(run_init(options(dir.path() / "other", 3, 1)).ok());
-    const fs::path node_json = dir.path() / "other" / "nodes" / "org3-node1" / "node.json";
-    auto config = node::load_node_config(node_json);
-    ASSERT_TRUE(config.ok()) << config.error().to_string();
-    config->genesis = dir.path() / "net" / "genesis.json";
+JoinOptions join_options(const fs::path& genesis, const fs::path& out) {
+    JoinOptions o;
+    o.genesis = genesis;
+    o.org = "org3";
+    o.org_name = "Org Three";
+    o.out = out;
+    o.nodes = 2;
+    o.base_port = 41300;
+    o.rpc_port = 49545;
+    o.now = kNow;
+    return o;
+}
 
-    // Without org_ca the node's organisation has no CA to check its certificate against.
+TEST(Join, PreparesAnOrganisationWhoseNodesLoadAgainstTheConsortium) {
+    testing::TempDir dir;
+    ASSERT_TRUE(run_init(options(dir.path() / "net", 2, 1)).ok());
+    const fs::path genesis_path = dir.path() / "net" / "genesis.json";
+    auto joined = run_join(join_options(genesis_path, dir.path() / "org3"));
+    ASSERT_TRUE(joined.ok()) << joined.error().to_string();
+    ASSERT_EQ(joined->nodes.size(), 2u);
+    EXPECT_EQ(joined->nodes[1].name, "org3-node2");
+    EXPECT_EQ(joined->nodes[1].p2p_address, "127.0.0.1:41301");
+    EXPECT_EQ(joined->nodes[1].rpc_address, "127.0.0.1:49546");
+    const fs::path org_dir = dir.path() / "org3" / "orgs" / "org3";
+    EXPECT_EQ(file_mode(org_dir / "ca.key"), 0600u);
+    EXPECT_EQ(file_mode(org_dir / "admin.key"), 0600u);
+
+    // The actions parse as governance actions, carrying the CA and the node's consensus key.
+    ASSERT_EQ(joined->actions.size(), 3u);
+    auto text = [](const fs::path& p) {
+        std::ifstream in(p);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    auto add_org = governance::parse_action(text(joined->actions[0]));
+    ASSERT_TRUE(add_org.ok()) << add_org.error().to_string();
+    auto* org = std::get_if<governance::AddOrg>(&*add_org);
+    ASSERT_NE(org, nullptr);
+    EXPECT_EQ(org->org.id, "org3");
+    EXPECT_EQ(org->org.name, "Org Three");
+    auto ca = crypto::read_certificate_pem(org_dir / "ca.pem");
+    ASSERT_TRUE(ca.ok());
+    ASSERT_EQ(org->org.ca_certs.size(), 1u);
+    EXPECT_EQ(org->org.ca_certs[0], ca->der());
+
+    for (size_t k = 0; k < 2; ++k) {
+        const InitNode& n = joined->nodes[k];
+        // The node loads as one a vote adds later: no genesis index, its own CA trusted besides
+        // the genesis ones, the genesis nodes and its sibling as peers.
+        auto id = node::load_node_identity(n.node_json, kNow);
+        ASSERT_TRUE(id.ok()) << id.error().to_string();
+        EXPECT_FALSE(id->validator_index.has_value());
+        EXPECT_EQ(id->config.genesis, genesis_path);
+        ASSERT_EQ(id->trusted_cas.size(), 3u);
+        EXPECT_EQ(id->trusted_cas[2].der(), ca->der());
+        EXPECT_EQ(crypto::subject_organisation(id->tls_cert), "org3");
+        ASSERT_EQ(id->config.peers.size(), 3u);
+        EXPECT_EQ(id->config.peers[0].name, "org1-node1");
+        EXPECT_EQ(id->config.peers[2].name, k == 0 ? "org3-node2" : "org3-node1");
+
+        auto add_node = governance::parse_action(text(joined->actions[1 + k]));
+        ASSERT_TRUE(add_node.ok()) << add_node.error().to_string();
+        auto* node = std::get_if<governance::AddNode>(&*add_node);
+        ASSERT_NE(node, nullptr);
+        EXPECT_EQ(node->node.name, n.name);
+        EXPECT_EQ(node->node.org, "org3");
+        EXPECT_EQ(node->node.consensus_key, id->consensus_key.public_key().bytes);
+        EXPECT_EQ(node->node.p2p_address, n.p2p_address);
+    }
+
+    // Without org_ca the node's organisation has no CA to check its certificate against; with
+    // another organisation's, the certificate does not verify.
+    const fs::path node_json = joined->nodes[0].node_json;
+    auto config = node::load_node_config(node_json);
+    ASSERT_TRUE(config.ok());
+    config->org_ca.reset();
     ASSERT_TRUE(node::save_node_config(node_json, *config).ok());
     auto id = node::load_node_identity(node_json, kNow);
     ASSERT_FALSE(id.ok());
     EXPECT_THAT(id.error().message, HasSubstr("set \"org_ca\""));
     EXPECT_THAT(id.error().message, HasSubstr("\"org3\" is not in it"));
-
-    // With it, the node loads as one a vote adds later: no genesis index, and org3's CA trusted
-    // besides the genesis ones.
-    config->org_ca = dir.path() / "other" / "orgs" / "org3" / "ca.pem";
-    ASSERT_TRUE(node::save_node_config(node_json, *config).ok());
-    auto reloaded = node::load_node_config(node_json);
-    ASSERT_TRUE(reloaded.ok());
-    EXPECT_EQ(reloaded->org_ca, config->org_ca);  // written relative, read back absolute
-    id = node::load_node_identity(node_json, kNow);
-    ASSERT_TRUE(id.ok()) << id.error().to_string();
-    EXPECT_FALSE(id->validator_index.has_value());
-    ASSERT_EQ(id->trusted_cas.size(), 3u);
-    EXPECT_EQ(crypto::subject_organisation(id->tls_cert), "org3");
-    EXPECT_TRUE(
-        crypto::verify_chain(id->tls_cert, {}, std::span(&id->trusted_cas[2], 1), kNow).ok());
-
-    // A CA that is not its organisation's does not verify its certificate.
     config->org_ca = dir.path() / "net" / "orgs" / "org1" / "ca.pem";
     ASSERT_TRUE(node::save_node_config(node_json, *config).ok());
     id = node::load_node_identity(node_json, kNow);
     ASSERT_FALSE(id.ok());
     EXPECT_THAT(id.error().message,
                 HasSubstr("does not verify against the CA of organisation org3"));
+}
+
+TEST(Join, RefusesWhatWouldClashWithoutWritingAnything) {
+    testing::TempDir dir;
+    ASSERT_TRUE(run_init(options(dir.path() / "net", 2, 1)).ok());
+    const fs::path genesis = dir.path() / "net" / "genesis.json";
+    auto error = [&](auto change) {
+        JoinOptions o = join_options(genesis, dir.path() / "out");
+        change(o);
+        auto r = run_join(o);
+        EXPECT_FALSE(fs::exists(dir.path() / "out"));
+        return r.ok() ? std::string("(succeeded)") : r.error().message;
+    };
+    EXPECT_THAT(error([](JoinOptions& o) { o.org = "org2"; }), HasSubstr("already in"));
+    EXPECT_THAT(error([](JoinOptions& o) { o.org = "bad name!"; }), HasSubstr("name"));
+    EXPECT_THAT(error([&](JoinOptions& o) { o.genesis = dir.path() / "missing.json"; }),
+                HasSubstr("missing.json"));
+    EXPECT_THAT(error([](JoinOptions& o) { o.rpc_port = o.base_port + 1; }), HasSubstr("overlap"));
+    EXPECT_THAT(error([](JoinOptions& o) { o.nodes = 0; }), HasSubstr("--nodes"));
+    fs::create_directories(dir.path() / "full");
+    std::ofstream(dir.path() / "full" / "x") << "x";
+    JoinOptions o = join_options(genesis, dir.path() / "full");
+    auto r = run_join(o);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(r.error().message, HasSubstr("is not empty"));
 }
 
 TEST(Init, RefusesANonEmptyDirectoryWithoutForce) {

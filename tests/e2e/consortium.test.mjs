@@ -16,7 +16,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -385,15 +385,26 @@ describe("a 4-organisation consortium under governance", () => {
     });
 
     test("a majority of admins adds an organisation", { timeout: TEST_TIMEOUT_MS }, async () => {
-        // Another network's org5: its CA and its node's keys are random, so none of them is this
-        // network's. The node joins in the tests below.
+        // org5 prepares with `honeycomb join`: its CA, its admin, its node (which joins in the
+        // tests below), and the actions to vote on.
         org5.tmp = await mkdtemp(join(tmpdir(), "honeycomb-e2e-org5-"));
-        org5.dir = join(org5.tmp, "net");
-        await promisify(execFile)(HONEYCOMB_BIN, ["init", "--orgs", "5", "--out", org5.dir]);
+        org5.dir = join(org5.tmp, "org5");
+        const base = await freePortRange(2);
+        await promisify(execFile)(HONEYCOMB_BIN, [
+            "join",
+            "--genesis", join(network.dir, "genesis.json"),
+            "--org", "org5",
+            "--org-name", "Org Five",
+            "--out", org5.dir,
+            "--base-port", String(base),
+            "--rpc-port", String(base + 1),
+        ]);
         const pem = await readFile(join(org5.dir, "orgs", "org5", "ca.pem"), "utf8");
         assert.match(pem, /-----BEGIN CERTIFICATE-----/);
+        const action = JSON.parse(await readFile(join(org5.dir, "add_org.json"), "utf8"));
+        assert.deepEqual(action, { type: "add_org", id: "org5", name: "Org Five", ca_certs: [pem] });
 
-        const id = await decide({ type: "add_org", id: "org5", name: "Org Five", ca_certs: [pem] }, "add org5");
+        const id = await decide(action, "add org5");
 
         const squash = (s) => s.replace(/\s+/g, "");
         for (const [i, url] of network.rpcUrls.entries()) {
@@ -479,25 +490,16 @@ describe("a 4-organisation consortium under governance", () => {
     });
 
     test("a vote adds org5's node: it syncs, joins at the epoch boundary and then votes", { timeout: TEST_TIMEOUT_MS }, async () => {
-        const otherGenesis = JSON.parse(await readFile(join(org5.dir, "genesis.json"), "utf8"));
-        const mine = otherGenesis.validators.find((v) => v.name === "org5-node1");
-        const genesis = JSON.parse(await readFile(join(network.dir, "genesis.json"), "utf8"));
-        // The operator of org5 points its node at this network: its genesis, its peers, its own
-        // organisation's CA (the genesis does not list it), and ports of its own.
-        const base = await freePortRange(2);
+        // `honeycomb join` wrote the node's config (this network's genesis and nodes as peers,
+        // org5's CA as org_ca) and the add_node action with its consensus key.
         const configPath = join(org5.dir, "nodes", "org5-node1", "node.json");
         const config = JSON.parse(await readFile(configPath, "utf8"));
-        config.genesis = join(network.dir, "genesis.json");
-        config.org_ca = join(org5.dir, "orgs", "org5", "ca.pem");
-        config.p2p_listen = `127.0.0.1:${base}`;
-        config.rpc_address = `127.0.0.1:${base + 1}`;
-        config.peers = genesis.validators.map((v) => ({ name: v.name, address: v.p2p_address }));
-        await writeFile(configPath, JSON.stringify(config, null, 2));
+        const action = JSON.parse(await readFile(join(org5.dir, "add_node-org5-node1.json"), "utf8"));
+        assert.equal(action.type, "add_node");
+        assert.equal(action.p2p_address, config.p2p_listen);
+        assert.deepEqual(config.peers.map((p) => p.name), network.nodeNames);
 
-        await decide(
-            { type: "add_node", name: "org5-node1", org: "org5", consensus_key: mine.consensus_public_key, p2p_address: config.p2p_listen },
-            "add org5-node1",
-        );
+        await decide(action, "add org5-node1");
         const pending = (await step(rpcCall(network.rpcUrls[0], "honeycomb_consensusNodes"), "honeycomb_consensusNodes")).pending;
         assert.ok(pending, "the vote records a pending node set");
         assert.deepEqual(pending.nodes.map((n) => n.name), [...network.nodeNames, "org5-node1"]);
