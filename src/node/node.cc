@@ -69,6 +69,11 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
         latency_buckets());
     node->metrics_.gauge("hc_consensus_round", "The consensus round entered last",
                          [self] { return double(self->driver_->round()); });
+    node->metrics_.gauge("hc_consensus_epoch", "The consensus epoch (node-set changes so far)",
+                         [self] { return double(self->driver_->epoch()); });
+    node->metrics_.gauge("hc_consensus_voting",
+                         "1 while this node is in the consensus set, 0 while it follows by sync",
+                         [self] { return self->driver_->voting() ? 1.0 : 0.0; });
     HC_TRY(node->open_consensus());
     node->pool_->set_listener([self](const Hash32& hash) {
         for (const auto& listener : self->pending_listeners_)

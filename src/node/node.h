@@ -50,7 +50,8 @@ class Node {
     const chain::Chain& chain() const noexcept { return *chain_; }
     txpool::TxPool& pool() noexcept { return *pool_; }
     const NodeConfig& config() const noexcept { return config_; }
-    // hc_block_height, hc_consensus_round, hc_txpool_transactions,
+    // hc_block_height, hc_consensus_round, hc_consensus_epoch, hc_consensus_voting,
+    // hc_txpool_transactions,
     // hc_committed_transactions_total and hc_commit_latency_seconds (admission to commit, for
     // transactions admitted here).
     const Metrics& metrics() const noexcept { return metrics_; }

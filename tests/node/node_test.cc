@@ -109,6 +109,9 @@ TEST(Node, MetricsCountCommitsAndTheirLatency) {
     // Block 1 in round 1, the block that committed it in round 2, and its certificate moved the
     // replica on to round 3.
     EXPECT_NE(after.find("\nhc_consensus_round 3\n"), std::string::npos) << after;
+    // The development chain's committee of one never changes: epoch 0, and this node votes.
+    EXPECT_NE(after.find("\nhc_consensus_epoch 0\n"), std::string::npos) << after;
+    EXPECT_NE(after.find("\nhc_consensus_voting 1\n"), std::string::npos) << after;
 }
 
 TEST(Node, ASingleValidatorCommitsOnlyForTransactions) {
