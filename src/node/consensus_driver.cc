@@ -253,12 +253,14 @@ Status ConsensusDriver::remove_other_epochs() {
         fs::remove(d / "safety", ignored);
     };
     if (current != dir_) clear(dir_);
-    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.rfind("epoch-", 0) != 0 || entry.path() == current) continue;
-        clear(entry.path());
+    std::vector<fs::path> stale;  // listed first: no removal while the directory is iterated
+    for (const auto& entry : fs::directory_iterator(dir_, ec))
+        if (entry.path().filename().string().rfind("epoch-", 0) == 0 && entry.path() != current)
+            stale.push_back(entry.path());
+    for (const fs::path& d : stale) {
+        clear(d);
         std::error_code ignored;
-        fs::remove_all(entry.path(), ignored);
+        fs::remove_all(d, ignored);
     }
     readmit(leftover);
     return {};
