@@ -44,24 +44,34 @@ bench: build
 	./build/release/bench/state_bench --benchmark_counters_tabular=true
 	./build/release/bench/evm_bench --benchmark_counters_tabular=true
 
-# End-to-end transfer load over JSON-RPC against a fresh `honeycomb dev`: committed tx/s, latency.
-LOAD_TXS ?= 20000
-LOAD_ACCOUNTS ?= 200
+# End-to-end load over JSON-RPC (`honeycomb bench`, src/cli/bench.h) against a fresh
+# `honeycomb dev`: committed tx/s, latency, the node's CPU and peak RSS, and the bound.
+LOAD_WORKLOAD ?= w1
+LOAD_TXS ?= 40000
+LOAD_ACCOUNTS ?= 10000
 LOAD_BATCH ?= 100
 LOAD_CONNECTIONS ?= 4
+LOAD_RATE ?= 0
+BENCH_ARGS = --workload $(LOAD_WORKLOAD) --txs $(LOAD_TXS) --accounts $(LOAD_ACCOUNTS) \
+  --batch $(LOAD_BATCH) --connections $(LOAD_CONNECTIONS) --rate $(LOAD_RATE)
 bench-load: build
-	./build/release/bench/load_gen --txs $(LOAD_TXS) --accounts $(LOAD_ACCOUNTS) \
-	  --batch $(LOAD_BATCH) --connections $(LOAD_CONNECTIONS)
+	@dir=$$(mktemp -d); \
+	./build/release/honeycomb dev --data-dir $$dir/data --rpc-addr 127.0.0.1:18600 --quiet \
+	  --txpool-capacity 200000 > $$dir/node.log 2>&1 & node=$$!; \
+	./build/release/honeycomb bench --rpc http://127.0.0.1:18600 $(BENCH_ARGS) --pid $$node; \
+	rc=$$?; kill $$node; wait $$node; rm -rf $$dir; exit $$rc
 
 # The same load against a fresh local 4-organisation network (honeycomb up), submitted to and
-# tracked at the first node; every node checks every transaction's signature.
+# tracked at the first node; every node checks every transaction's signature, so the bound is
+# divided by 4. CPU and RSS are reported for each node process.
 bench-network: build
 	@dir=$$(mktemp -d); \
 	./build/release/honeycomb up --orgs 4 --dir $$dir/net --base-port 31300 --rpc-port 18545 \
-	  > $$dir/up.log 2>&1 & up=$$!; \
-	./build/release/bench/load_gen --rpc http://127.0.0.1:18545 --txs $(LOAD_TXS) \
-	  --accounts $(LOAD_ACCOUNTS) --batch $(LOAD_BATCH) --connections $(LOAD_CONNECTIONS); rc=$$?; \
-	kill $$up; wait $$up; rm -rf $$dir; exit $$rc
+	  --open > $$dir/up.log 2>&1 & up=$$!; \
+	for i in $$(seq 300); do grep -q "Ctrl-C stops" $$dir/up.log && break; sleep 0.2; done; \
+	pids=$$(grep -o "(pid [0-9]*" $$dir/up.log | awk '{print "--pid " $$2}'); \
+	./build/release/honeycomb bench --rpc http://127.0.0.1:18545 $(BENCH_ARGS) --nodes 4 $$pids; \
+	rc=$$?; kill $$up; wait $$up; rm -rf $$dir; exit $$rc
 
 fuzz:
 	@scripts/install-deps.sh --fuzz

@@ -208,6 +208,7 @@ Result<InitSummary> run_init(const InitOptions& o) {
     genesis.block_gas_limit = o.block_gas_limit;
     genesis.min_gas_price = *uint256::from_string(o.min_gas_price);
     genesis.timestamp = static_cast<uint64_t>(now);
+    if (o.open) genesis.governance.permission_mode = governance::PermissionMode::open;
     const uint256 prefund = *uint256::from_string(kDevPrefundWei);
     for (const auto& a : node::kDevAccounts) {
         auto address = parse_address(a.address);
@@ -428,6 +429,8 @@ CLI::App* add_init_command(CLI::App& app, InitOptions& o) {
     cmd->add_option("--cert-validity-days", o.cert_validity_days,
                     "Lifetime of each node TLS certificate (at most the CA's)")
         ->capture_default_str();
+    cmd->add_flag("--open", o.open,
+                  "Let anyone transact (permission mode open), not only enrolled members");
     cmd->add_flag("--force", o.force,
                   "Replace genesis.json, orgs/ and nodes/ in a non-empty --out directory");
     return cmd;

@@ -50,6 +50,9 @@ struct InitOptions {
     uint64_t ca_validity_days = 3650;
     uint64_t cert_validity_days = 1825;
     bool force = false;  // replace genesis.json, orgs/ and nodes/ in a non-empty DIR
+    // Permission mode `open`: anyone may transact, members or not (benchmarks with fresh
+    // accounts). Default: `permissioned`.
+    bool open = false;
     // Genesis time and certificate start; 0 means now. Tests pin it.
     int64_t now = 0;
 };

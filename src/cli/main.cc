@@ -3,6 +3,7 @@
 //   honeycomb verify   replays a data directory's chain from genesis and checks every root
 //   honeycomb init     generates a local consortium network (CAs, keys, genesis, node configs)
 //   honeycomb join     prepares an organisation joining a running consortium
+//   honeycomb bench    load generator for any Ethereum JSON-RPC endpoint (cli/bench.h)
 //   honeycomb node     runs one validator of a consortium network from its node.json
 //   honeycomb up       runs a local consortium network, one supervised process per node
 //   honeycomb cert     issues member certificates (secp256k1 accounts) from organisation CAs
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/bench.h"
 #include "cli/cert_command.h"
 #include "cli/demo.h"
 #include "cli/gov_command.h"
@@ -314,6 +316,8 @@ int main(int argc, char** argv) {
     CLI::App* init_cmd = cli::add_init_command(app, init);
     cli::JoinOptions join;
     CLI::App* join_cmd = cli::add_join_command(app, join);
+    cli::BenchOptions bench;
+    CLI::App* bench_cmd = cli::add_bench_command(app, bench);
 
     std::string node_config;
     CLI::App* node_cmd = app.add_subcommand(
@@ -338,6 +342,7 @@ int main(int argc, char** argv) {
     if (*verify_cmd) return run_verify(verify_dir);
     if (*init_cmd) return cli::run_init_command(init);
     if (*join_cmd) return cli::run_join_command(join);
+    if (*bench_cmd) return cli::run_bench_command(bench);
     if (*node_cmd) return cli::run_node(node_config, block_shutdown_signals());
     if (*up_cmd) return cli::run_up(up, self_path(argv[0]), block_shutdown_signals());
     if (*cert_cmd) return cli::run_cert_command(cert_issue);

@@ -25,6 +25,8 @@ CLI::App* add_up_command(CLI::App& app, UpOptions& o) {
         ->capture_default_str();
     cmd->add_option("--rpc-port", o.rpc_port, "First JSON-RPC port (when created)")
         ->capture_default_str();
+    cmd->add_flag("--open", o.open,
+                  "Let anyone transact, not only enrolled members (when created; benchmarks)");
     cmd->add_flag("--demo", o.demo,
                   "Once the nodes answer, send transfers and use a Solidity contract over "
                   "JSON-RPC, printing what happened; the network then keeps running");
@@ -44,6 +46,7 @@ int run_up(const UpOptions& o, const std::string& self, const sigset_t& signals)
         init.out = o.dir;
         init.base_port = o.base_port;
         init.rpc_port = o.rpc_port;
+        init.open = o.open;
         auto made = run_init(init);
         if (!made) return fail(made.error().message);
         std::printf("created a network of %zu nodes in %s\n", made->nodes.size(),

@@ -24,6 +24,7 @@ struct UpOptions {
     uint64_t base_port = 30300;
     uint64_t rpc_port = 8545;
     bool demo = false;
+    bool open = false;  // init's --open
 };
 
 CLI::App* add_up_command(CLI::App& app, UpOptions& options);

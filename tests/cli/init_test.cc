@@ -370,13 +370,30 @@ TEST(Init, HostGoesIntoAddressesAndCertificates) {
     EXPECT_EQ(X509_check_ip_asc(cert->native(), "127.0.0.1", 0), 1);
 }
 
+TEST(Init, OpenMakesAChainAnyoneMayUse) {
+    testing::TempDir dir;
+    InitOptions o = options(dir.path() / "net", 1, 1);
+    auto closed = run_init(o);
+    ASSERT_TRUE(closed.ok());
+    auto genesis = node::load_consortium_genesis(closed->genesis);
+    ASSERT_TRUE(genesis.ok());
+    EXPECT_EQ(genesis->governance.permission_mode, governance::PermissionMode::permissioned);
+    o.open = true;
+    o.force = true;
+    auto open = run_init(o);
+    ASSERT_TRUE(open.ok());
+    genesis = node::load_consortium_genesis(open->genesis);
+    ASSERT_TRUE(genesis.ok());
+    EXPECT_EQ(genesis->governance.permission_mode, governance::PermissionMode::open);
+}
+
 TEST(Init, CommandLineFillsTheOptions) {
     CLI::App app;
     InitOptions o;
     CLI::App* cmd = add_init_command(app, o);
     app.parse(
         "init --orgs 3 --nodes-per-org 2 --out some/dir --base-port 31000 --chain-id 99 "
-        "--host node.example --force",
+        "--host node.example --force --open",
         false);
     EXPECT_TRUE(cmd->parsed());
     EXPECT_EQ(o.orgs, 3u);
@@ -387,6 +404,7 @@ TEST(Init, CommandLineFillsTheOptions) {
     EXPECT_EQ(o.chain_id, 99u);
     EXPECT_EQ(o.host, "node.example");
     EXPECT_TRUE(o.force);
+    EXPECT_TRUE(o.open);
 
     CLI::App app2;
     InitOptions o2;

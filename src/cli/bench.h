@@ -1,0 +1,88 @@
+// `honeycomb bench`: a load generator for any Ethereum JSON-RPC endpoint (a Honeycomb node,
+// another client), measuring what a wallet or Caliper would see.
+//
+//   honeycomb bench --rpc http://127.0.0.1:8545 --workload w1 --txs 20000 --pid 1234
+//
+//   1. Setup: derives --accounts fresh accounts from a seed and funds each for its share from
+//      the funder keys (default: the ten development accounts), waiting for the funding to
+//      commit.
+//   2. Presigns the workload (EIP-1559 transactions at the node's gas price):
+//        w1  transfers between the accounts (account i pays account i+1)
+//        w3  the same, with every tenth transaction paying one hot account instead: contention
+//            on a single balance
+//        w2  (ERC20 transfers) is not implemented yet and fails with a message saying so
+//   3. Submits them with eth_sendRawTransaction in JSON-RPC batches over keep-alive HTTP
+//      connections, at --rate transactions/s or as fast as the node takes them (0), while a
+//      tracker polls the head and reads each new block's transaction hashes.
+//   4. Reports committed tx/s over the steady window (the middle 80 % of the commits) and over
+//      the whole run, latency from submission to the block as the client saw it (p50, p95, p99),
+//      CPU and peak RSS of the --pid processes, and the signature bound: secp256k1 recoveries/s
+//      measured here on one core x cores / --nodes, with the result's ratio to it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace hc::cli {
+
+struct BenchOptions {
+    std::string rpc;  // http://host:port
+    std::string workload = "w1";
+    uint64_t txs = 20000;
+    uint64_t accounts = 10000;
+    uint64_t batch = 100;      // requests per JSON-RPC batch
+    uint64_t connections = 4;  // concurrent submitting connections
+    uint64_t rate = 0;         // transactions/s; 0: open loop
+    std::vector<int> pids;     // node processes whose CPU and RSS are reported (Linux /proc)
+    uint64_t nodes = 1;        // nodes that each recover every signature (for the bound)
+    std::vector<std::string> funder_keys;  // hex secp256k1 keys; empty: the development accounts
+    std::string seed = "honeycomb bench";  // derives the accounts' keys
+    uint64_t timeout_s = 120;              // give up after this long without a commit
+};
+
+struct ProcessUsage {
+    int pid = 0;
+    double cpu_seconds = 0;   // user + system during the measured phase
+    double peak_rss_mib = 0;  // VmHWM at the end
+};
+
+struct BenchReport {
+    std::string workload;
+    uint64_t sent = 0;
+    uint64_t committed = 0;
+    uint64_t rejected = 0;
+    std::string first_rejection;
+    double duration_s = 0;  // first submission -> last commit observed
+    double tps = 0;         // over the whole run
+    double steady_tps = 0;  // over the middle 80 % of the commits
+    double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
+    std::vector<ProcessUsage> processes;
+    double recoveries_per_core = 0;  // secp256k1 recoveries/s, measured here
+    unsigned cores = 0;
+    double bound_tps = 0;  // recoveries_per_core x cores / nodes
+};
+
+// The value at quantile q (0..1) of sorted values; 0 for none.
+double quantile(const std::vector<double>& sorted, double q);
+// Transactions per second between the commits at the 10th and 90th percentile of commit times
+// (sorted, seconds from the start); 0 when fewer than 10 commits or no time between them.
+double steady_rate(const std::vector<double>& sorted_commit_times);
+// CPU seconds (user + system) and peak RSS of a live process, from /proc.
+Result<ProcessUsage> process_usage(int pid);
+// secp256k1 public-key recoveries per second on one thread, over about `ms` milliseconds.
+double measure_recoveries_per_second(int ms);
+
+// Runs the benchmark; progress lines go to `log`. Errors: bad options, an endpoint that does not
+// answer, a workload not implemented, a setup transfer that fails.
+Result<BenchReport> run_bench(const BenchOptions& options, std::ostream& log);
+std::string format_bench_report(const BenchReport& report, const BenchOptions& options);
+
+CLI::App* add_bench_command(CLI::App& app, BenchOptions& options);
+int run_bench_command(const BenchOptions& options);
+
+}  // namespace hc::cli

@@ -1,0 +1,147 @@
+// `honeycomb bench` against a real node (a development chain in this process, served over
+// JSON-RPC on loopback), and its pieces.
+#include "cli/bench.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <sstream>
+
+#include "common/keccak.h"
+#include "node/dev_accounts.h"
+#include "node/eth_api.h"
+#include "node/node.h"
+#include "rpc/server.h"
+
+namespace hc::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(BenchMath, QuantilesAndTheSteadyWindow) {
+    EXPECT_EQ(quantile({}, 0.5), 0);
+    const std::vector<double> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    EXPECT_EQ(quantile(v, 0), 1);
+    EXPECT_EQ(quantile(v, 0.5), 6);
+    EXPECT_EQ(quantile(v, 1), 11);
+    // Commits at 0..99 s, one a second, plus a slow tail: the steady window (10th..90th
+    // percentile) sees one a second, whatever the tail.
+    std::vector<double> t;
+    for (int i = 0; i < 100; ++i)
+        t.push_back(i);
+    t.push_back(1000);
+    EXPECT_NEAR(steady_rate(t), 1.0, 0.02);
+    EXPECT_EQ(steady_rate({1, 2, 3}), 0);  // too few to have a middle
+}
+
+TEST(BenchMath, ProcessUsageReadsProc) {
+    auto self = process_usage(static_cast<int>(::getpid()));
+    ASSERT_TRUE(self) << self.error().to_string();
+    EXPECT_GT(self->peak_rss_mib, 1.0);
+    EXPECT_GE(self->cpu_seconds, 0.0);
+    auto gone = process_usage(0x7ffffff0);
+    ASSERT_FALSE(gone);
+    EXPECT_THAT(gone.error().message, HasSubstr("is not running"));
+    EXPECT_GT(measure_recoveries_per_second(20), 100.0);
+}
+
+class BenchAgainstANode : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        node::NodeConfig config;
+        config.chain.chain_id = 1337;
+        config.chain.base_fee = uint256(1'000'000'000);
+        for (size_t i = 0; i < node::kDevAccounts.size(); ++i)
+            config.chain.alloc.push_back(
+                {node::dev_address(i), *uint256::from_string("10000000000000000000000")});
+        auto opened = node::Node::open(config);
+        ASSERT_TRUE(opened) << opened.error().to_string();
+        node = std::move(*opened);
+        node->start();
+        api = std::make_unique<node::EthApi>(*node, node::EthApiConfig{});
+        api->register_methods(dispatcher);
+        rpc::ServerConfig server_config;
+        server_config.port = 0;
+        auto started = rpc::Server::start(server_config, dispatcher);
+        ASSERT_TRUE(started) << started.error().to_string();
+        server = std::move(*started);
+        options.rpc = "http://127.0.0.1:" + std::to_string(server->port());
+        options.txs = 300;
+        options.accounts = 30;
+        options.batch = 50;
+        options.connections = 2;
+        options.pids = {static_cast<int>(::getpid())};
+        options.timeout_s = 30;
+    }
+    void TearDown() override {
+        if (server) server->stop();
+        if (node) node->stop();
+    }
+
+    std::unique_ptr<node::Node> node;
+    std::unique_ptr<node::EthApi> api;
+    rpc::Dispatcher dispatcher;
+    std::unique_ptr<rpc::Server> server;
+    BenchOptions options;
+};
+
+TEST_F(BenchAgainstANode, EveryWorkloadTransactionCommitsAndIsReported) {
+    for (const char* workload : {"w1", "w3"}) {
+        options.workload = workload;
+        options.seed = std::string("bench test ") + workload;
+        std::ostringstream log;
+        const uint64_t before = node->chain().head_number();
+        auto report = run_bench(options, log);
+        ASSERT_TRUE(report) << report.error().to_string();
+        EXPECT_THAT(log.str(), HasSubstr("funded 30 of 30 accounts"));
+        EXPECT_EQ(report->sent, 300u);
+        EXPECT_EQ(report->committed, 300u) << workload;
+        EXPECT_EQ(report->rejected, 0u);
+        EXPECT_GT(report->tps, 0);
+        EXPECT_LE(report->p50_ms, report->p95_ms);
+        EXPECT_LE(report->p95_ms, report->p99_ms);
+        EXPECT_LE(report->p99_ms, report->max_ms);
+        ASSERT_EQ(report->processes.size(), 1u);
+        EXPECT_GT(report->processes[0].peak_rss_mib, 1.0);
+        EXPECT_GT(report->bound_tps, 0);
+        // The funding and the 300 transactions are on the chain: 10 accounts' worth of
+        // transfers per block at most would take 30+ blocks; any growth shows they went through.
+        EXPECT_GT(node->chain().head_number(), before);
+        const std::string text = format_bench_report(*report, options);
+        EXPECT_THAT(text, HasSubstr("committed       300 of 300"));
+        EXPECT_THAT(text, HasSubstr("secp256k1 recoveries/s"));
+    }
+    // w3 sends every tenth transaction to one hot account: 30 of 300, one wei each.
+    auto hot_balance = [&] {
+        Address hot;
+        const Hash32 h = keccak256(as_bytes(std::string("bench test w3 hot account")));
+        std::copy(h.bytes.end() - 20, h.bytes.end(), hot.bytes.begin());
+        return node->chain().account(hot).balance;
+    };
+    EXPECT_EQ(hot_balance(), uint256(30));
+}
+
+TEST_F(BenchAgainstANode, UnusableOptionsAreErrorsThatSaySo) {
+    std::ostringstream log;
+    options.workload = "w2";
+    auto w2 = run_bench(options, log);
+    ASSERT_FALSE(w2);
+    EXPECT_EQ(w2.error().code, Errc::unsupported);
+    EXPECT_THAT(w2.error().message, HasSubstr("not implemented yet"));
+    options.workload = "w9";
+    EXPECT_FALSE(run_bench(options, log));
+    options.workload = "w1";
+    options.accounts = 1;
+    EXPECT_FALSE(run_bench(options, log));
+    options.accounts = 30;
+    options.rpc = "not a url";
+    EXPECT_FALSE(run_bench(options, log));
+    options.rpc.clear();
+    auto no_rpc = run_bench(options, log);
+    ASSERT_FALSE(no_rpc);
+    EXPECT_THAT(no_rpc.error().message, HasSubstr("--rpc is required"));
+}
+
+}  // namespace
+}  // namespace hc::cli
