@@ -10,9 +10,7 @@
 
 #include "common/keccak.h"
 #include "node/dev_accounts.h"
-#include "node/eth_api.h"
-#include "node/node.h"
-#include "rpc/server.h"
+#include "support/served_node.h"
 
 namespace hc::cli {
 namespace {
@@ -55,18 +53,8 @@ class BenchAgainstANode : public ::testing::Test {
         for (size_t i = 0; i < node::kDevAccounts.size(); ++i)
             config.chain.alloc.push_back(
                 {node::dev_address(i), *uint256::from_string("10000000000000000000000")});
-        auto opened = node::Node::open(config);
-        ASSERT_TRUE(opened) << opened.error().to_string();
-        node = std::move(*opened);
-        node->start();
-        api = std::make_unique<node::EthApi>(*node, node::EthApiConfig{});
-        api->register_methods(dispatcher);
-        rpc::ServerConfig server_config;
-        server_config.port = 0;
-        auto started = rpc::Server::start(server_config, dispatcher);
-        ASSERT_TRUE(started) << started.error().to_string();
-        server = std::move(*started);
-        options.rpc = "http://127.0.0.1:" + std::to_string(server->port());
+        ASSERT_TRUE(served.start(config));
+        options.rpc = served.url();
         options.txs = 300;
         options.accounts = 30;
         options.batch = 50;
@@ -74,15 +62,7 @@ class BenchAgainstANode : public ::testing::Test {
         options.pids = {static_cast<int>(::getpid())};
         options.timeout_s = 30;
     }
-    void TearDown() override {
-        if (server) server->stop();
-        if (node) node->stop();
-    }
-
-    std::unique_ptr<node::Node> node;
-    std::unique_ptr<node::EthApi> api;
-    rpc::Dispatcher dispatcher;
-    std::unique_ptr<rpc::Server> server;
+    hc::testing::ServedNode served;
     BenchOptions options;
 };
 
@@ -91,7 +71,7 @@ TEST_F(BenchAgainstANode, EveryWorkloadTransactionCommitsAndIsReported) {
         options.workload = workload;
         options.seed = std::string("bench test ") + workload;
         std::ostringstream log;
-        const uint64_t before = node->chain().head_number();
+        const uint64_t before = served.node->chain().head_number();
         auto report = run_bench(options, log);
         ASSERT_TRUE(report) << report.error().to_string();
         EXPECT_THAT(log.str(), HasSubstr("funded 30 of 30 accounts"));
@@ -107,7 +87,7 @@ TEST_F(BenchAgainstANode, EveryWorkloadTransactionCommitsAndIsReported) {
         EXPECT_GT(report->bound_tps, 0);
         // The funding and the 300 transactions are on the chain: 10 accounts' worth of
         // transfers per block at most would take 30+ blocks; any growth shows they went through.
-        EXPECT_GT(node->chain().head_number(), before);
+        EXPECT_GT(served.node->chain().head_number(), before);
         const std::string text = format_bench_report(*report, options);
         EXPECT_THAT(text, HasSubstr("committed       300 of 300"));
         EXPECT_THAT(text, HasSubstr("secp256k1 recoveries/s"));
@@ -117,7 +97,7 @@ TEST_F(BenchAgainstANode, EveryWorkloadTransactionCommitsAndIsReported) {
         Address hot;
         const Hash32 h = keccak256(as_bytes(std::string("bench test w3 hot account")));
         std::copy(h.bytes.end() - 20, h.bytes.end(), hot.bytes.begin());
-        return node->chain().account(hot).balance;
+        return served.node->chain().account(hot).balance;
     };
     EXPECT_EQ(hot_balance(), uint256(30));
 }

@@ -16,7 +16,7 @@
 #include "node/consortium_config.h"
 #include "node/eth_api.h"
 #include "node/node.h"
-#include "rpc/server.h"
+#include "support/served_node.h"
 #include "support/temp_dir.h"
 
 namespace hc::cli {
@@ -39,25 +39,10 @@ class PermissionedChain : public ::testing::Test {
         ASSERT_TRUE(genesis) << genesis.error().to_string();
         node::NodeConfig config;
         config.chain = node::to_chain_config(*genesis);
-        auto opened = node::Node::open(config);
-        ASSERT_TRUE(opened) << opened.error().to_string();
-        node = std::move(*opened);
-        node->start();
-        api = std::make_unique<node::EthApi>(*node, node::EthApiConfig{});
-        api->register_methods(dispatcher);
-        rpc::ServerConfig server_config;
-        server_config.port = 0;
-        auto started = rpc::Server::start(server_config, dispatcher);
-        ASSERT_TRUE(started) << started.error().to_string();
-        server = std::move(*started);
-        options.rpc = "http://127.0.0.1:" + std::to_string(server->port());
+        ASSERT_TRUE(served.start(config));
+        options.rpc = served.url();
         options.timeout_s = 30;
     }
-    void TearDown() override {
-        if (server) server->stop();
-        if (node) node->stop();
-    }
-
     fs::path admin_key(int org) const {
         return dir.path() / "net" / "orgs" / ("org" + std::to_string(org)) / "admin.key";
     }
@@ -70,10 +55,7 @@ class PermissionedChain : public ::testing::Test {
     }
 
     hc::testing::TempDir dir;
-    std::unique_ptr<node::Node> node;
-    std::unique_ptr<node::EthApi> api;
-    rpc::Dispatcher dispatcher;
-    std::unique_ptr<rpc::Server> server;
+    hc::testing::ServedNode served;
     GovOptions options;
 };
 
@@ -91,8 +73,8 @@ TEST_F(PermissionedChain, AVoteFreezesAContractAndEveryStepIsListed) {
     EXPECT_THAT(run(GovVerb::gov_vote, o), HasSubstr("already voted for proposal 1"));
     o.key = admin_key(3);
     EXPECT_THAT(run(GovVerb::gov_vote, o), HasSubstr("was executed"));
-    ASSERT_TRUE(node->chain().governance());
-    EXPECT_EQ(node->chain().governance()->frozen.size(), 1u);
+    ASSERT_TRUE(served.node->chain().governance());
+    EXPECT_EQ(served.node->chain().governance()->frozen.size(), 1u);
 
     const std::string listed = run(GovVerb::gov_list, options);
     EXPECT_THAT(listed, HasSubstr("#1  executed"));
@@ -123,20 +105,20 @@ TEST_F(PermissionedChain, AMemberEnrolsWithItsCertificateAndItsAdminRevokesIt) {
     ASSERT_TRUE(admin);
     Transaction fund;
     fund.type = TxType::legacy;
-    fund.chain_id = node->chain().config().chain_id;
+    fund.chain_id = served.node->chain().config().chain_id;
     fund.gas_limit = 21000;
     fund.gas_price = uint256(1'000'000'000);
     fund.to = alice;
     fund.value = uint256(1'000'000'000'000'000'000ull);
     ASSERT_TRUE(sign_transaction(fund, *admin));
-    ASSERT_TRUE(node->submit_raw_transaction(encode_transaction(fund)));
-    for (int i = 0; i < 500 && node->chain().account(alice).balance.is_zero(); ++i)
+    ASSERT_TRUE(served.node->submit_raw_transaction(encode_transaction(fund)));
+    for (int i = 0; i < 500 && served.node->chain().account(alice).balance.is_zero(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ASSERT_FALSE(node->chain().account(alice).balance.is_zero());
+    ASSERT_FALSE(served.node->chain().account(alice).balance.is_zero());
 
     o.cert = members / "alice.pem";
     EXPECT_THAT(run(GovVerb::member_enrol, o), HasSubstr("enrolled"));
-    const auto* record = node->chain().governance()->member(alice);
+    const auto* record = served.node->chain().governance()->member(alice);
     ASSERT_NE(record, nullptr);
     EXPECT_EQ(record->org, "org2");
     EXPECT_FALSE(record->certificate.is_zero());
@@ -146,7 +128,7 @@ TEST_F(PermissionedChain, AMemberEnrolsWithItsCertificateAndItsAdminRevokesIt) {
     revoke.key = admin_key(2);
     revoke.address = to_checksum_address(alice);
     EXPECT_THAT(run(GovVerb::member_revoke, revoke), HasSubstr("revoked"));
-    EXPECT_EQ(node->chain().governance()->member(alice), nullptr);
+    EXPECT_EQ(served.node->chain().governance()->member(alice), nullptr);
     // Revoked, alice can neither act nor come back with the same certificate.
     EXPECT_THAT(run(GovVerb::member_enrol, o), HasSubstr("this certificate was revoked"));
 }
