@@ -1,6 +1,6 @@
 # Thin wrappers over the CMake presets in CMakePresets.json.
 # `make run` and `make test` are the quick start; each installs what is missing first.
-.PHONY: deps build run test test-asan bench bench-load bench-network fuzz format format-check clean sim
+.PHONY: deps build run test test-asan bench bench-load bench-network bench-peers fuzz format format-check clean sim
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api fuzz_evm fuzz_frame fuzz_config fuzz_consensus fuzz_governance
@@ -73,6 +73,11 @@ bench-network: build
 	./build/release/honeycomb bench --rpc http://127.0.0.1:18545 $(BENCH_ARGS) --nodes 4 $$pids; \
 	rc=$$?; kill $$up; wait $$up; rm -rf $$dir; exit $$rc
 
+# The same presigned W1 and W2 against honeycomb dev, Hardhat's node and ganache, one table
+# (bench/peers/README.md).
+bench-peers: build
+	cd bench/peers && npm ci --no-audit --no-fund && node peers.mjs
+
 fuzz:
 	@scripts/install-deps.sh --fuzz
 	cmake --preset fuzz
@@ -84,10 +89,10 @@ fuzz:
 	done
 
 format:
-	find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find src tests bench fuzz -name node_modules -prune -o \( -name '*.h' -o -name '*.cc' \) -print | xargs clang-format -i
 
 format-check:
-	find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run --Werror
+	find src tests bench fuzz -name node_modules -prune -o \( -name '*.h' -o -name '*.cc' \) -print | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf build
