@@ -13,6 +13,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include "cli/demo_contract/bench_token_code.h"
+#include "codec/abi.h"
+#include "common/address.h"
 #include "common/keccak.h"
 #include "common/uint256.h"
 #include "crypto/secp256k1.h"
@@ -29,6 +32,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr uint64_t kTransferGas = 21000;
+constexpr uint64_t kTokenTransferGas = 70000;
 // A sender may hold 256 transactions in a Honeycomb pool: funding goes in waves well below it.
 constexpr size_t kFundingWavePerFunder = 200;
 
@@ -83,20 +87,34 @@ Result<std::vector<json>> batched(rpc::Client& client, const std::vector<rpc::Re
     return out;
 }
 
-Result<Signed> sign_transfer(const Account& from, uint64_t nonce, const Address& to,
-                             const uint256& value, uint64_t chain_id, const uint256& fee_cap) {
+// What one transaction does; `to` unset creates a contract with `data` as init code.
+struct Call {
+    std::optional<Address> to;
+    uint256 value;
+    Bytes data;
+    uint64_t gas = kTransferGas;
+};
+
+Result<Signed> sign_call(const Account& from, uint64_t nonce, const Call& call, uint64_t chain_id,
+                         const uint256& fee_cap) {
     Transaction tx;
     tx.type = TxType::dynamic_fee;
     tx.chain_id = chain_id;
     tx.nonce = nonce;
     tx.max_fee_per_gas = fee_cap;
     tx.max_priority_fee_per_gas = 0;
-    tx.gas_limit = kTransferGas;
-    tx.to = to;
-    tx.value = value;
+    tx.gas_limit = call.gas;
+    tx.to = call.to;
+    tx.value = call.value;
+    tx.data = call.data;
     if (!sign_transaction(tx, from.key))
         return make_error(Errc::crypto, "cannot sign a transaction from " + from.address.hex());
     return Signed{to_hex(encode_transaction(tx)), transaction_hash(tx).hex()};
+}
+
+Bytes token_transfer(const Address& to, const uint256& amount) {
+    return abi::Encoder().add_address(to).add_uint(amount).finish(
+        abi::selector("transfer(address,uint256)"));
 }
 
 Result<std::vector<std::string>> submit_all(rpc::Client& client, const std::vector<Signed>& txs,
@@ -111,32 +129,70 @@ Result<std::vector<std::string>> submit_all(rpc::Client& client, const std::vect
     return hashes;
 }
 
-// Waits until every hash has a successful receipt.
-Status wait_for_receipts(rpc::Client& client, std::vector<std::string> hashes, size_t batch,
-                         std::chrono::seconds timeout) {
+// Waits until every hash has a successful receipt; returns them in order.
+Result<std::vector<json>> wait_for_receipts(rpc::Client& client,
+                                            const std::vector<std::string>& all, size_t batch,
+                                            std::chrono::seconds timeout) {
     const auto deadline = Clock::now() + timeout;
+    std::vector<json> out(all.size());
+    std::vector<size_t> hashes(all.size());
+    for (size_t i = 0; i < all.size(); ++i)
+        hashes[i] = i;
     while (!hashes.empty()) {
         std::vector<rpc::Request> requests;
-        for (const auto& h : hashes)
-            requests.push_back({"eth_getTransactionReceipt", json::array({h})});
+        for (size_t h : hashes)
+            requests.push_back({"eth_getTransactionReceipt", json::array({all[h]})});
         HC_ASSIGN_OR_RETURN(auto receipts, batched(client, requests, batch));
-        std::vector<std::string> left;
+        std::vector<size_t> left;
         for (size_t i = 0; i < hashes.size(); ++i) {
             if (receipts[i].is_null())
                 left.push_back(hashes[i]);
             else if (receipts[i].value("status", json()) != json("0x1"))
-                return make_error(Errc::invalid_argument,
-                                  "setup transfer " + hashes[i] + " failed: " + receipts[i].dump());
+                return make_error(Errc::invalid_argument, "setup transaction " + all[hashes[i]] +
+                                                              " failed: " + receipts[i].dump());
+            else
+                out[hashes[i]] = std::move(receipts[i]);
         }
         hashes = std::move(left);
         if (hashes.empty()) break;
         if (Clock::now() > deadline)
-            return make_error(
-                Errc::io, std::to_string(hashes.size()) + " setup transfers not committed after " +
-                              std::to_string(timeout.count()) + " s, e.g. " + hashes.front());
+            return make_error(Errc::io, std::to_string(hashes.size()) +
+                                            " setup transactions not committed after " +
+                                            std::to_string(timeout.count()) + " s, e.g. " +
+                                            all[hashes.front()]);
         std::this_thread::sleep_for(milliseconds(50));
     }
-    return {};
+    return out;
+}
+
+// Sends each call from its funder (the index beside it), in waves a Honeycomb pool takes from
+// one sender at a time, and waits for every receipt; returns them in order.
+Result<std::vector<json>> run_setup(rpc::Client& client, std::vector<Account>& funders,
+                                    const std::vector<std::pair<size_t, Call>>& calls,
+                                    uint64_t chain_id, const uint256& fee_cap, size_t batch) {
+    std::vector<json> receipts;
+    std::vector<Signed> wave;
+    std::vector<size_t> per_funder(funders.size(), 0);
+    auto flush = [&]() -> Status {
+        if (wave.empty()) return {};
+        HC_ASSIGN_OR_RETURN(auto hashes, submit_all(client, wave, batch));
+        HC_ASSIGN_OR_RETURN(auto got,
+                            wait_for_receipts(client, hashes, batch, std::chrono::seconds(300)));
+        receipts.insert(receipts.end(), got.begin(), got.end());
+        wave.clear();
+        std::fill(per_funder.begin(), per_funder.end(), 0);
+        return {};
+    };
+    for (const auto& [f, call] : calls) {
+        if (per_funder[f] == kFundingWavePerFunder) HC_TRY(flush());
+        Account& from = funders[f];
+        HC_ASSIGN_OR_RETURN(Signed s, sign_call(from, from.nonce, call, chain_id, fee_cap));
+        ++from.nonce;
+        ++per_funder[f];
+        wave.push_back(std::move(s));
+    }
+    HC_TRY(flush());
+    return receipts;
 }
 
 bool retryable(const Error& e) {
@@ -146,12 +202,8 @@ bool retryable(const Error& e) {
 
 Status check_options(const BenchOptions& o) {
     if (o.rpc.empty()) return bad_option("--rpc is required: the node's http://host:port");
-    if (o.workload == "w2")
-        return make_error(Errc::unsupported,
-                          "workload w2 (OpenZeppelin ERC20 transfers) is not implemented yet; "
-                          "use w1 or w3");
-    if (o.workload != "w1" && o.workload != "w3")
-        return bad_option("--workload must be w1 or w3 (w2 is not implemented yet)");
+    if (o.workload != "w1" && o.workload != "w2" && o.workload != "w3")
+        return bad_option("--workload must be w1, w2 or w3");
     if (o.txs == 0 || o.accounts < 2 || o.batch == 0 || o.connections == 0 || o.nodes == 0)
         return bad_option(
             "--txs, --batch, --connections and --nodes must be positive, and "
@@ -229,7 +281,10 @@ Result<BenchReport> run_bench(const BenchOptions& o, std::ostream& log) {
     HC_ASSIGN_OR_RETURN(const uint64_t chain_id, rpc::quantity_u64(chain_id_json));
     HC_ASSIGN_OR_RETURN(json price_json, ctl.call("eth_gasPrice"));
     HC_ASSIGN_OR_RETURN(const uint256 fee_cap, quantity_u256(price_json, "eth_gasPrice"));
-    const uint256 cost = uint256(kTransferGas) * fee_cap + uint256(1);
+    const bool erc20 = o.workload == "w2";
+    // An ERC20 transfer to a fresh holder costs about 52,000 gas; the limit leaves room.
+    const uint64_t tx_gas = erc20 ? kTokenTransferGas : kTransferGas;
+    const uint256 cost = uint256(tx_gas) * fee_cap + uint256(erc20 ? 0 : 1);
 
     // ---- Accounts, each funded for its share ----
     std::vector<Account> accounts(o.accounts);
@@ -280,26 +335,53 @@ Result<BenchReport> run_bench(const BenchOptions& o, std::ostream& log) {
     for (const auto& a : accounts)
         balance_requests.push_back({"eth_getBalance", json::array({a.address.hex(), "latest"})});
     HC_ASSIGN_OR_RETURN(auto balances, batched(ctl, balance_requests, o.batch));
-    std::vector<Signed> funding;
-    size_t funded = 0;
+    std::vector<std::pair<size_t, Call>> funding;
     for (size_t i = 0; i < accounts.size(); ++i) {
         const uint256 need = cost * uint256(share[i] + 1);
         HC_ASSIGN_OR_RETURN(const uint256 have, quantity_u256(balances[i], "eth_getBalance"));
         if (have >= need) continue;
-        Account& from = funders[funded % funders.size()];
-        HC_ASSIGN_OR_RETURN(Signed s, sign_transfer(from, from.nonce++, accounts[i].address,
-                                                    need - have, chain_id, fee_cap * uint256(2)));
-        funding.push_back(std::move(s));
-        ++funded;
-        if (funding.size() == funders.size() * kFundingWavePerFunder || i + 1 == accounts.size()) {
-            HC_ASSIGN_OR_RETURN(auto hashes, submit_all(ctl, funding, o.batch));
-            HC_TRY(wait_for_receipts(ctl, std::move(hashes), o.batch, std::chrono::seconds(300)));
-            funding.clear();
-        }
+        funding.push_back({funding.size() % funders.size(),
+                           Call{accounts[i].address, need - have, {}, kTransferGas}});
     }
-    if (!funding.empty()) {
-        HC_ASSIGN_OR_RETURN(auto hashes, submit_all(ctl, funding, o.batch));
-        HC_TRY(wait_for_receipts(ctl, std::move(hashes), o.batch, std::chrono::seconds(300)));
+    HC_TRY(run_setup(ctl, funders, funding, chain_id, fee_cap * uint256(2), o.batch));
+    const size_t funded = funding.size();
+
+    // W2: deploy the token, give each funder a share, and each funder its accounts' shares.
+    Address token;
+    if (erc20) {
+        auto init = from_hex(kBenchTokenInitCode);
+        if (!init) return make_error(Errc::internal, "bad BenchToken init code");
+        Bytes code = std::move(*init);
+        const Bytes supply = abi::Encoder().add_uint(uint256(o.txs)).finish();
+        code.insert(code.end(), supply.begin(), supply.end());
+        HC_ASSIGN_OR_RETURN(auto deployed,
+                            run_setup(ctl, funders, {{0, Call{std::nullopt, 0, code, 3'000'000}}},
+                                      chain_id, fee_cap * uint256(2), o.batch));
+        const json& address = deployed.front()["contractAddress"];
+        auto parsed = address.is_string() ? parse_address(address.get<std::string>())
+                                          : Result<Address>(make_error(Errc::decode, "none"));
+        if (!parsed)
+            return make_error(Errc::decode,
+                              "the BenchToken deployment's receipt has no contract address: " +
+                                  deployed.front().dump());
+        token = *parsed;
+        std::vector<uint64_t> per_funder(funders.size(), 0);
+        for (size_t i = 0; i < accounts.size(); ++i)
+            per_funder[i % funders.size()] += share[i];
+        std::vector<std::pair<size_t, Call>> to_funders, to_accounts;
+        for (size_t f = 1; f < funders.size(); ++f)
+            if (per_funder[f])
+                to_funders.push_back(
+                    {0, Call{token, 0, token_transfer(funders[f].address, per_funder[f]),
+                             kTokenTransferGas}});
+        for (size_t i = 0; i < accounts.size(); ++i)
+            if (share[i])
+                to_accounts.push_back({i % funders.size(),
+                                       Call{token, 0, token_transfer(accounts[i].address, share[i]),
+                                            kTokenTransferGas}});
+        HC_TRY(run_setup(ctl, funders, to_funders, chain_id, fee_cap * uint256(2), o.batch));
+        HC_TRY(run_setup(ctl, funders, to_accounts, chain_id, fee_cap * uint256(2), o.batch));
+        log << "setup: BenchToken at " << token.hex() << ", " << o.txs << " tokens handed out\n";
     }
     {
         HC_ASSIGN_OR_RETURN(auto nonces, pending_nonces(accounts));
@@ -337,7 +419,9 @@ Result<BenchReport> run_bench(const BenchOptions& o, std::ostream& log) {
                     const Address to = o.workload == "w3" && i % 10 == 0
                                            ? hot
                                            : accounts[(a + 1) % accounts.size()].address;
-                    auto s = sign_transfer(accounts[a], order[i].nonce, to, 1, chain_id, fee_cap);
+                    const Call call = erc20 ? Call{token, 0, token_transfer(to, 1), tx_gas}
+                                            : Call{to, 1, {}, tx_gas};
+                    auto s = sign_call(accounts[a], order[i].nonce, call, chain_id, fee_cap);
                     if (!s) {
                         sign_failed = true;
                         return;
@@ -357,6 +441,7 @@ Result<BenchReport> run_bench(const BenchOptions& o, std::ostream& log) {
         index.emplace(txs[i].hash, i);
 
     // ---- Submit and track ----
+    const auto usage_start = Clock::now();
     std::vector<ProcessUsage> usage_before;
     for (int pid : o.pids) {
         HC_ASSIGN_OR_RETURN(ProcessUsage u, process_usage(pid));
@@ -468,13 +553,28 @@ Result<BenchReport> run_bench(const BenchOptions& o, std::ostream& log) {
     submit_done = true;
     tracker.join();
     HC_TRY(first_error);
-
-    // ---- Report ----
+    // CPU over the measured phase only (not the receipt check below).
+    report.usage_window_s = seconds_between(usage_start, Clock::now());
     for (size_t k = 0; k < o.pids.size(); ++k) {
         HC_ASSIGN_OR_RETURN(ProcessUsage u, process_usage(o.pids[k]));
         u.cpu_seconds -= usage_before[k].cpu_seconds;
         report.processes.push_back(u);
     }
+
+    // ---- Receipts: a transaction in a block may still have failed (status 0) ----
+    {
+        std::vector<rpc::Request> requests;
+        for (uint64_t n = start_block + 1; n <= last_block; ++n)
+            requests.push_back({"eth_getBlockReceipts", json::array({rpc::quantity_hex(n)})});
+        HC_ASSIGN_OR_RETURN(auto blocks, batched(ctl, requests, 8));
+        for (const json& receipts : blocks)
+            for (const json& r : receipts.is_array() ? receipts : json::array()) {
+                if (!index.count(r.value("transactionHash", ""))) continue;
+                if (r.value("status", json()) != json("0x1")) ++report.failed;
+            }
+    }
+
+    // ---- Report ----
     std::vector<double> latency_ms, commit_s;
     Clock::time_point last_commit = t0;
     for (size_t i = 0; i < txs.size(); ++i) {
@@ -514,8 +614,8 @@ std::string format_bench_report(const BenchReport& r, const BenchOptions& o) {
         ", %" PRIu64 " connections, rate %s ==\n",
         r.workload.c_str(), o.txs, o.accounts, o.batch, o.connections,
         o.rate ? (std::to_string(o.rate) + " tx/s").c_str() : "open");
-    add("  committed       %" PRIu64 " of %" PRIu64 " (rejected %" PRIu64 ")\n", r.committed,
-        r.sent, r.rejected);
+    add("  committed       %" PRIu64 " of %" PRIu64 " (rejected %" PRIu64 ", failed %" PRIu64 ")\n",
+        r.committed, r.sent, r.rejected, r.failed);
     if (!r.first_rejection.empty()) add("  first rejection %s\n", r.first_rejection.c_str());
     add("  steady tx/s     %.1f (middle 80%% of commits)\n", r.steady_tps);
     add("  overall tx/s    %.1f over %.3f s (first submit -> last commit seen)\n", r.tps,
@@ -524,7 +624,7 @@ std::string format_bench_report(const BenchReport& r, const BenchOptions& o) {
         r.p95_ms, r.p99_ms, r.max_ms);
     for (const auto& p : r.processes)
         add("  pid %-10d   cpu %.2f s (%.0f%% of a core), peak RSS %.1f MiB\n", p.pid,
-            p.cpu_seconds, r.duration_s > 0 ? 100 * p.cpu_seconds / r.duration_s : 0.0,
+            p.cpu_seconds, r.usage_window_s > 0 ? 100 * p.cpu_seconds / r.usage_window_s : 0.0,
             p.peak_rss_mib);
     add("  bound           %.0f tx/s = %.0f secp256k1 recoveries/s x %u cores / %" PRIu64
         " node(s); steady is %.2f of it\n",
@@ -537,7 +637,8 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
     CLI::App* cmd = app.add_subcommand(
         "bench", "Load any Ethereum JSON-RPC endpoint: committed tx/s, latency, CPU, RSS, bound");
     cmd->add_option("--rpc", o.rpc, "The node's JSON-RPC URL, http://host:port")->required();
-    cmd->add_option("--workload", o.workload, "w1 (transfers) or w3 (10% to one hot account)")
+    cmd->add_option("--workload", o.workload,
+                    "w1 (transfers), w2 (ERC20 transfers) or w3 (w1 with 10% to one hot account)")
         ->capture_default_str();
     cmd->add_option("--txs", o.txs, "Transactions to send")->capture_default_str();
     cmd->add_option("--accounts", o.accounts, "Fresh accounts (funded in a setup phase)")
@@ -565,7 +666,7 @@ int run_bench_command(const BenchOptions& options) {
         return 1;
     }
     std::fputs(format_bench_report(*report, options).c_str(), stdout);
-    return report->committed == report->sent ? 0 : 1;
+    return report->committed == report->sent && report->failed == 0 ? 0 : 1;
 }
 
 }  // namespace hc::cli

@@ -8,13 +8,15 @@
 //      commit.
 //   2. Presigns the workload (EIP-1559 transactions at the node's gas price):
 //        w1  transfers between the accounts (account i pays account i+1)
-//        w3  the same, with every tenth transaction paying one hot account instead: contention
-//            on a single balance
-//        w2  (ERC20 transfers) is not implemented yet and fails with a message saying so
+//        w2  OpenZeppelin ERC20 transfers between the accounts: the setup deploys BenchToken
+//            (cli/demo_contract/BenchToken.sol) and hands each account its share
+//        w3  w1 with every tenth transaction paying one hot account instead: contention on a
+//            single balance
 //   3. Submits them with eth_sendRawTransaction in JSON-RPC batches over keep-alive HTTP
 //      connections, at --rate transactions/s or as fast as the node takes them (0), while a
 //      tracker polls the head and reads each new block's transaction hashes.
-//   4. Reports committed tx/s over the steady window (the middle 80 % of the commits) and over
+//   4. Checks every receipt (a transaction in a block may still have failed), then reports
+//      committed tx/s over the steady window (the middle 80 % of the commits) and over
 //      the whole run, latency from submission to the block as the client saw it (p50, p95, p99),
 //      CPU and peak RSS of the --pid processes, and the signature bound: secp256k1 recoveries/s
 //      measured here on one core x cores / --nodes, with the result's ratio to it.
@@ -56,12 +58,14 @@ struct BenchReport {
     uint64_t sent = 0;
     uint64_t committed = 0;
     uint64_t rejected = 0;
+    uint64_t failed = 0;  // in a block, but with status 0
     std::string first_rejection;
     double duration_s = 0;  // first submission -> last commit observed
     double tps = 0;         // over the whole run
     double steady_tps = 0;  // over the middle 80 % of the commits
     double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
     std::vector<ProcessUsage> processes;
+    double usage_window_s = 0;       // the wall time their CPU seconds were counted over
     double recoveries_per_core = 0;  // secp256k1 recoveries/s, measured here
     unsigned cores = 0;
     double bound_tps = 0;  // recoveries_per_core x cores / nodes
@@ -78,7 +82,7 @@ Result<ProcessUsage> process_usage(int pid);
 double measure_recoveries_per_second(int ms);
 
 // Runs the benchmark; progress lines go to `log`. Errors: bad options, an endpoint that does not
-// answer, a workload not implemented, a setup transfer that fails.
+// answer, a setup transaction that fails.
 Result<BenchReport> run_bench(const BenchOptions& options, std::ostream& log);
 std::string format_bench_report(const BenchReport& report, const BenchOptions& options);
 
