@@ -45,6 +45,29 @@ Bytes encode_receipts(const BlockReceipts& r) {
     return e.take();
 }
 
+// One stored entry: rlp([receipt, meta, sender]), as its three raw parts.
+struct ReceiptEntry {
+    BytesView receipt;
+    BytesView meta;
+    BytesView sender;
+};
+
+Result<ReceiptEntry> next_receipt_entry(rlp::ListReader& list) {
+    auto entry = rlp::expect_fields(list.next_list(), 3);
+    if (!entry) return corrupt("receipts: " + entry.error().message);
+    auto receipt_bytes = entry->next_string();
+    auto meta_item = entry->next();
+    auto sender_bytes = entry->next_string();
+    if (!receipt_bytes || !meta_item || !sender_bytes) return corrupt("receipts: malformed entry");
+    return ReceiptEntry{*receipt_bytes, meta_item->encoded, *sender_bytes};
+}
+
+Result<Address> entry_sender(const ReceiptEntry& e) {
+    auto sender = Address::from_view(e.sender);
+    if (!sender) return corrupt("receipts: sender must be 20 bytes");
+    return *sender;
+}
+
 Result<BlockReceipts> decode_receipts(BytesView raw) {
     auto item = rlp::decode(raw);
     if (!item) return corrupt("receipts: " + item.error().message);
@@ -52,20 +75,13 @@ Result<BlockReceipts> decode_receipts(BytesView raw) {
     if (!list) return corrupt("receipts: " + list.error().message);
     BlockReceipts out;
     while (!list->done()) {
-        auto entry = rlp::expect_fields(list->next_list(), 3);
-        if (!entry) return corrupt("receipts: " + entry.error().message);
-        auto receipt_bytes = entry->next_string();
-        auto meta_item = entry->next();
-        auto sender_bytes = entry->next_string();
-        if (!receipt_bytes || !meta_item || !sender_bytes)
-            return corrupt("receipts: malformed entry");
-        HC_ASSIGN_OR_RETURN(Receipt receipt, decode_receipt(*receipt_bytes));
-        HC_ASSIGN_OR_RETURN(ReceiptMeta meta, decode_receipt_meta(meta_item->encoded));
-        auto sender = Address::from_view(*sender_bytes);
-        if (!sender) return corrupt("receipts: sender must be 20 bytes");
+        HC_ASSIGN_OR_RETURN(ReceiptEntry e, next_receipt_entry(*list));
+        HC_ASSIGN_OR_RETURN(Receipt receipt, decode_receipt(e.receipt));
+        HC_ASSIGN_OR_RETURN(ReceiptMeta meta, decode_receipt_meta(e.meta));
+        HC_ASSIGN_OR_RETURN(Address sender, entry_sender(e));
         out.receipts.push_back(std::move(receipt));
         out.metas.push_back(meta);
-        out.senders.push_back(*sender);
+        out.senders.push_back(sender);
     }
     return out;
 }
@@ -337,6 +353,33 @@ Result<std::optional<BlockReceipts>> Chain::receipts(const Hash32& block_hash) c
     if (!raw) return std::optional<BlockReceipts>{};
     HC_ASSIGN_OR_RETURN(auto r, decode_receipts(*raw));
     return std::optional<BlockReceipts>(std::move(r));
+}
+
+Result<std::optional<TransactionReceipt>> Chain::transaction_receipt(const TxLocation& at) const {
+    HC_ASSIGN_OR_RETURN(auto body, store_->get(Column::bodies, at.block_hash.view()));
+    HC_ASSIGN_OR_RETURN(auto raw, store_->get(Column::receipts, at.block_hash.view()));
+    if (!body || !raw) return std::optional<TransactionReceipt>{};
+    TransactionReceipt out;
+    HC_ASSIGN_OR_RETURN(out.tx, decode_body_transaction(*body, at.index));
+    auto item = rlp::decode(*raw);
+    if (!item) return corrupt("receipts: " + item.error().message);
+    auto list = rlp::ListReader::open(*item);
+    if (!list) return corrupt("receipts: " + list.error().message);
+    for (uint32_t i = 0;; ++i) {
+        if (list->done())
+            return corrupt("block " + at.block_hash.hex() + " has no receipt " +
+                           std::to_string(at.index));
+        HC_ASSIGN_OR_RETURN(ReceiptEntry e, next_receipt_entry(*list));
+        if (i < at.index) {
+            HC_ASSIGN_OR_RETURN(size_t logs, receipt_log_count(e.receipt));
+            out.first_log_index += static_cast<uint32_t>(logs);
+            continue;
+        }
+        HC_ASSIGN_OR_RETURN(out.receipt, decode_receipt(e.receipt));
+        HC_ASSIGN_OR_RETURN(out.meta, decode_receipt_meta(e.meta));
+        HC_ASSIGN_OR_RETURN(out.sender, entry_sender(e));
+        return std::optional<TransactionReceipt>(std::move(out));
+    }
 }
 
 Result<std::optional<TxLocation>> Chain::find_transaction(const Hash32& tx_hash) const {

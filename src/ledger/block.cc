@@ -104,24 +104,29 @@ void append_transactions(rlp::Encoder& e, const std::vector<Transaction>& transa
     e.end_list();
 }
 
+// One item of a body's transaction list.
+Result<Transaction> body_transaction(const rlp::Item& tx_item, size_t index) {
+    BytesView enc = tx_item.encoded;
+    if (!tx_item.is_list) {
+        // A typed transaction: the string holds type || payload, never a legacy list.
+        enc = tx_item.payload;
+        if (enc.empty() || enc[0] >= 0x80)
+            return block_error("transaction " + std::to_string(index) +
+                               ": an RLP string must hold a typed transaction");
+    }
+    auto tx = decode_transaction(enc);
+    if (!tx)
+        return Error{tx.error().code,
+                     "block: transaction " + std::to_string(index) + ": " + tx.error().message};
+    return tx;
+}
+
 Status read_transactions(rlp::ListReader txs, std::vector<Transaction>& out) {
     while (!txs.done()) {
-        const size_t index = out.size();
         auto tx_item = txs.next();
         if (!tx_item) return block_error(tx_item.error().message);
-        BytesView enc = tx_item->encoded;
-        if (!tx_item->is_list) {
-            // A typed transaction: the string holds type || payload, never a legacy list.
-            enc = tx_item->payload;
-            if (enc.empty() || enc[0] >= 0x80)
-                return block_error("transaction " + std::to_string(index) +
-                                   ": an RLP string must hold a typed transaction");
-        }
-        auto tx = decode_transaction(enc);
-        if (!tx)
-            return Error{tx.error().code,
-                         "block: transaction " + std::to_string(index) + ": " + tx.error().message};
-        out.push_back(std::move(*tx));
+        HC_ASSIGN_OR_RETURN(Transaction tx, body_transaction(*tx_item, out.size()));
+        out.push_back(std::move(tx));
     }
     return {};
 }
@@ -152,6 +157,22 @@ Result<std::vector<Transaction>> decode_body(BytesView raw) {
     std::vector<Transaction> out;
     HC_TRY(read_transactions(*txs, out));
     return out;
+}
+
+Result<Transaction> decode_body_transaction(BytesView raw, size_t index) {
+    HC_TRY(rlp::check_size(raw, kMaxBlockSize, "block body"));
+    auto item = rlp::decode(raw);
+    if (!item) return block_error(item.error().message);
+    auto txs = rlp::ListReader::open(*item);
+    if (!txs) return block_error("transactions: " + txs.error().message);
+    for (size_t i = 0;; ++i) {
+        if (txs->done())
+            return make_error(Errc::not_found, "block: no transaction " + std::to_string(index) +
+                                                   " (the body holds " + std::to_string(i) + ")");
+        auto tx_item = txs->next();
+        if (!tx_item) return block_error(tx_item.error().message);
+        if (i == index) return body_transaction(*tx_item, index);
+    }
 }
 
 Result<Block> decode_block(BytesView raw) {

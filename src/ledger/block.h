@@ -68,6 +68,9 @@ Result<Block> decode_block(BytesView raw);
 // that keep headers and bodies apart. decode_body is its strict inverse.
 Bytes encode_body(const std::vector<Transaction>& transactions);
 Result<std::vector<Transaction>> decode_body(BytesView raw);
+// Transaction `index` of an encoded body, decoding only that one (the others are skipped by
+// their RLP headers). Errors: a malformed body or transaction, or an index past the end.
+Result<Transaction> decode_body_transaction(BytesView raw, size_t index);
 
 // Ordered-trie roots over the canonical encodings, as Ethereum computes them. Empty lists give
 // kEmptyTrieRoot.

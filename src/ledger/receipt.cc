@@ -144,6 +144,20 @@ Result<Receipt> decode_receipt(BytesView raw) {
                       "receipt type " + std::to_string(first) + " not supported");
 }
 
+Result<size_t> receipt_log_count(BytesView raw) {
+    if (raw.empty()) return receipt_error("empty input");
+    if (raw[0] < 0x80) raw = raw.subspan(1);  // the type byte of a typed receipt
+    auto item = rlp::decode(raw);             // headers only: the logs are not walked
+    if (!item) return receipt_error(item.error().message);
+    auto list = rlp::expect_fields(rlp::ListReader::open(*item), 4);
+    if (!list) return receipt_error(list.error().message);
+    for (int skip = 0; skip < 3; ++skip)
+        if (auto f = list->next(); !f) return receipt_error(f.error().message);
+    auto logs = list->next_list();
+    if (!logs) return receipt_error("logs: " + logs.error().message);
+    return logs->count();
+}
+
 uint64_t receipt_gas_used(const std::vector<Receipt>& receipts, size_t i) noexcept {
     const uint64_t before = i == 0 ? 0 : receipts[i - 1].cumulative_gas_used;
     return receipts[i].cumulative_gas_used - before;

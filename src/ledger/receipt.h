@@ -63,6 +63,9 @@ Bytes encode_receipt(const Receipt& receipt);
 // Strict inverse of encode_receipt: rejects non-canonical RLP, a status other than 0 or 1 (and
 // so pre-Byzantium state roots), wrong field counts and sizes, unknown types and trailing bytes.
 Result<Receipt> decode_receipt(BytesView raw);
+// The number of logs of an encoded receipt, reading RLP headers only (for a log's index in its
+// block without decoding the receipts before it).
+Result<size_t> receipt_log_count(BytesView raw);
 
 // Gas used by transaction i of a block: its cumulative gas minus the previous receipt's.
 // REQUIRES: i < receipts.size() and cumulative gas non-decreasing up to i.

@@ -287,28 +287,23 @@ json block_json(const chain::Chain& chain, const Hash32& hash, bool full) {
 
 json receipt_json(const chain::Chain& chain, const chain::TxLocation& at) {
     auto header = value_or_fail(chain.header(at.block_hash));
-    auto body = value_or_fail(chain.body(at.block_hash));
-    auto receipts = value_or_fail(chain.receipts(at.block_hash));
-    if (!header || !body || !receipts || at.index >= body->size() ||
-        at.index >= receipts->receipts.size())
+    auto found = value_or_fail(chain.transaction_receipt(at));
+    if (!header || !found)
         fail(rpc::internal_error("block " + at.block_hash.hex() + " is missing receipts"));
-    const Transaction& tx = (*body)[at.index];
-    const Receipt& r = receipts->receipts[at.index];
-    const ReceiptMeta& meta = receipts->metas[at.index];
-    uint32_t first_log = 0;
-    for (uint32_t i = 0; i < at.index; ++i)
-        first_log += receipts->receipts[i].logs.size();
+    const Transaction& tx = found->tx;
+    const Receipt& r = found->receipt;
+    const ReceiptMeta& meta = found->meta;
     Hash32 tx_hash = transaction_hash(tx);
     json logs = json::array();
     for (size_t i = 0; i < r.logs.size(); ++i)
         logs.push_back(log_json({r.logs[i], at.block_number, at.block_hash, tx_hash, at.index,
-                                 uint32_t(first_log + i)}));
+                                 uint32_t(found->first_log_index + i)}));
     return {
         {"transactionHash", hex_data(tx_hash)},
         {"transactionIndex", quantity(uint64_t(at.index))},
         {"blockHash", hex_data(at.block_hash)},
         {"blockNumber", quantity(at.block_number)},
-        {"from", address(receipts->senders[at.index])},
+        {"from", address(found->sender)},
         {"to", tx.to ? json(address(*tx.to)) : json(nullptr)},
         {"cumulativeGasUsed", quantity(r.cumulative_gas_used)},
         {"gasUsed", quantity(meta.gas_used)},

@@ -270,6 +270,44 @@ TEST(Contracts, DeployCallLogAndRevertInBlocks) {
     EXPECT_TRUE(chain->verify());
 }
 
+TEST(Chain, OneTransactionsReceiptIsWhatTheWholeBlockDecodesTo) {
+    Key alice = key(1), bob = key(2);
+    auto chain = open_memory(config_for({alice, bob}));
+    const Address store = deploy(*chain, alice, 0, kStore);
+    // Logs at indexes 0, (none), 1, (revert), 2: each receipt's first log index counts the logs
+    // before it in the block.
+    auto block = chain->commit_block(
+        {send(alice, store, 1, word(5)), send(bob, store, 0, {}), send(alice, store, 2, word(6)),
+         send(bob, store, 1, word(0)), send(alice, store, 3, word(7))},
+        2, proposer());
+    ASSERT_TRUE(block) << block.error().to_string();
+    ASSERT_EQ(block->block.transactions.size(), 5u);
+    auto body = chain->body(block->hash);
+    auto receipts = chain->receipts(block->hash);
+    ASSERT_TRUE(body && *body && receipts && *receipts);
+    uint32_t logs_before = 0;
+    for (uint32_t i = 0; i < 5; ++i) {
+        auto one = chain->transaction_receipt({block->hash, 2, i});
+        ASSERT_TRUE(one) << one.error().to_string();
+        ASSERT_TRUE(*one) << i;
+        EXPECT_EQ((*one)->tx, (**body)[i]) << i;
+        EXPECT_EQ((*one)->receipt, (*receipts)->receipts[i]) << i;
+        EXPECT_EQ((*one)->meta, (*receipts)->metas[i]) << i;
+        EXPECT_EQ((*one)->sender, (*receipts)->senders[i]) << i;
+        EXPECT_EQ((*one)->first_log_index, logs_before) << i;
+        logs_before += static_cast<uint32_t>((*receipts)->receipts[i].logs.size());
+    }
+    EXPECT_EQ(logs_before, 3u);
+    auto past = chain->transaction_receipt({block->hash, 2, 5});
+    ASSERT_FALSE(past);
+    EXPECT_NE(past.error().message.find("no transaction 5"), std::string::npos);
+    Hash32 unknown;
+    unknown.bytes[0] = 0x42;
+    auto none = chain->transaction_receipt({unknown, 9, 0});
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(*none);
+}
+
 TEST(Contracts, KzgPointEvaluationIsLeftOutAsUnsupported) {
     Key alice = key(1);
     auto chain = open_memory(config_for({alice}));

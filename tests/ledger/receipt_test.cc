@@ -286,5 +286,19 @@ TEST(ReceiptMeta, RoundTripsAndRejectsBadInput) {
     EXPECT_FALSE(decode_receipt_meta({}));
 }
 
+TEST(Receipt, LogCountReadsHeadersOnly) {
+    for (TxType type : {TxType::legacy, TxType::access_list, TxType::dynamic_fee}) {
+        Receipt r = sample_receipt(type);
+        auto n = receipt_log_count(encode_receipt(r));
+        ASSERT_TRUE(n) << n.error().to_string();
+        EXPECT_EQ(*n, r.logs.size());
+        r.logs.clear();
+        EXPECT_EQ(*receipt_log_count(encode_receipt(r)), 0u);
+    }
+    EXPECT_FALSE(receipt_log_count({}));
+    EXPECT_FALSE(receipt_log_count(Bytes{0xc3, 0x01, 0x02, 0x03}));  // three fields, not four
+    EXPECT_FALSE(receipt_log_count(Bytes{0x02, 0x80}));              // type byte, then no list
+}
+
 }  // namespace
 }  // namespace hc
