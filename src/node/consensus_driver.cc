@@ -338,16 +338,19 @@ Status ConsensusDriver::rebuild_replica() {
     return {};
 }
 
-Status ConsensusDriver::open() {
+Status ConsensusDriver::enter_epoch() {
     HC_TRY(load_epoch());
-    if (!dir_.empty()) {
-        std::error_code ec;
-        fs::create_directories(epoch_dir() / "blocks", ec);
-        if (ec)
-            return make_error(Errc::io, "cannot create " + (epoch_dir() / "blocks").string() +
-                                            ": " + ec.message());
-        if (name_) HC_TRY(remove_other_epochs());
-    }
+    if (dir_.empty()) return {};
+    std::error_code ec;
+    fs::create_directories(epoch_dir() / "blocks", ec);
+    if (ec)
+        return make_error(
+            Errc::io, "cannot create " + (epoch_dir() / "blocks").string() + ": " + ec.message());
+    return name_ ? remove_other_epochs() : Status{};
+}
+
+Status ConsensusDriver::open() {
+    HC_TRY(enter_epoch());
     HC_TRY(rebuild_replica());
     if (replica_) apply(replica_->start(wall_ms()));
     return failure_;
@@ -359,15 +362,7 @@ Status ConsensusDriver::switch_epoch(const std::vector<Block>& discarded, uint64
     replica_.reset();
     timer_deadline_ = 0;
     readmit(discarded);
-    HC_TRY(load_epoch());
-    if (!dir_.empty()) {
-        std::error_code ec;
-        fs::create_directories(epoch_dir() / "blocks", ec);
-        if (ec)
-            return make_error(Errc::io, "cannot create " + (epoch_dir() / "blocks").string() +
-                                            ": " + ec.message());
-        HC_TRY(remove_other_epochs());
-    }
+    HC_TRY(enter_epoch());
     log::info("consensus", "epoch started",
               {{"epoch", epoch_.committee.epoch},
                {"previous", old_epoch},

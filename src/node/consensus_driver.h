@@ -174,6 +174,8 @@ class ConsensusDriver final : public consensus::PayloadSource {
     void serve_sync(PeerId from, BytesView body);
     void apply_sync(PeerId from, BytesView body);
     Status load_epoch();
+    // load_epoch(), then the epoch's directory made and earlier epochs' state removed.
+    Status enter_epoch();
     Status switch_epoch(const std::vector<consensus::Block>& discarded, uint64_t now_ms);
     Status rebuild_replica();
     void readmit(const std::vector<consensus::Block>& above);
