@@ -91,6 +91,11 @@ class KvStore {
     // (not of the process) may lose the most recent writes.
     virtual Status write(const WriteBatch& batch, bool sync) = 0;
 
+    // Puts every write made so far on stable storage, as write(batch, true) does for its batch.
+    // Lets a writer apply a batch quickly (write(batch, false)) while readers wait on it, and
+    // wait for the disk after letting them go.
+    virtual Status sync() = 0;
+
     // Calls fn for every entry of column c whose key starts with prefix (all entries for an
     // empty prefix), in key order, over a consistent view taken at the start. fn may call this
     // store, but does not see writes made after the iteration started.

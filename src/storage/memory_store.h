@@ -17,6 +17,7 @@ class MemoryStore final : public KvStore {
     Result<std::optional<Bytes>> get(Column c, BytesView key) const override;
     // sync is ignored: there is no stable storage.
     Status write(const WriteBatch& batch, bool sync) override;
+    Status sync() override;
     // Copies the matching entries first, so fn runs without the lock held.
     Status for_each_prefix(Column c, BytesView prefix, const EntryCallback& fn) const override;
     Result<std::optional<std::pair<Bytes, Bytes>>> last(Column c) const override;

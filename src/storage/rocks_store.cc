@@ -66,10 +66,13 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const std::filesystem::path
     if (!rocksdb::DB::ListColumnFamilies(db_options, path.string(), &existing).ok()) {
         existing.clear();  // no database yet (or unreadable: DB::Open reports why)
     }
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.write_buffer_size = options.write_buffer_bytes;
+    if (!options.compress) cf_options.compression = rocksdb::kNoCompression;
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
     for (Column c : kAllColumns) {
-        descriptors.emplace_back(column_name(c), rocksdb::ColumnFamilyOptions());
+        descriptors.emplace_back(column_name(c), cf_options);
     }
     const size_t ours = descriptors.size();
     for (const std::string& name : existing) {
@@ -130,6 +133,12 @@ Status RocksStore::write(const WriteBatch& batch, bool sync) {
     wo.sync = sync;
     rocksdb::Status s = db_->Write(wo, &wb);
     if (!s.ok()) return rocks_error(s, "write to database", path_);
+    return {};
+}
+
+Status RocksStore::sync() {
+    rocksdb::Status s = db_->SyncWAL();
+    if (!s.ok()) return rocks_error(s, "sync the write-ahead log of database", path_);
     return {};
 }
 

@@ -18,6 +18,12 @@ namespace hc::storage {
 struct RocksOptions {
     // Create the directory and database when there is none; otherwise a missing one is an error.
     bool create_if_missing = true;
+    // Memtable size of each column family (RocksDB's default: 64 MiB). Every committed key is
+    // inserted into a skip list this large before it is flushed; bench/commit_bench measures
+    // what the size does to a block's commit.
+    size_t write_buffer_bytes = size_t{64} << 20;
+    // Snappy-compress table files (RocksDB's default) or store them as they are.
+    bool compress = true;
 };
 
 class RocksStore final : public KvStore {
@@ -31,6 +37,7 @@ class RocksStore final : public KvStore {
 
     Result<std::optional<Bytes>> get(Column c, BytesView key) const override;
     Status write(const WriteBatch& batch, bool sync) override;
+    Status sync() override;
     Status for_each_prefix(Column c, BytesView prefix, const EntryCallback& fn) const override;
     Result<std::optional<std::pair<Bytes, Bytes>>> last(Column c) const override;
 
