@@ -43,6 +43,8 @@ bench: build
 	./build/release/bench/crypto_bench --benchmark_counters_tabular=true
 	./build/release/bench/state_bench --benchmark_counters_tabular=true
 	./build/release/bench/evm_bench --benchmark_counters_tabular=true
+	./build/release/bench/parallel_bench --benchmark_counters_tabular=true
+	./build/release/bench/commit_bench --benchmark_counters_tabular=true
 
 # End-to-end load over JSON-RPC (`honeycomb bench`, src/cli/bench.h) against a fresh
 # `honeycomb dev`: committed tx/s, latency, the node's CPU and peak RSS, and the bound.
@@ -52,8 +54,10 @@ LOAD_ACCOUNTS ?= 10000
 LOAD_BATCH ?= 100
 LOAD_CONNECTIONS ?= 4
 LOAD_RATE ?= 0
+LOAD_TRANSPORT ?= http
 BENCH_ARGS = --workload $(LOAD_WORKLOAD) --txs $(LOAD_TXS) --accounts $(LOAD_ACCOUNTS) \
-  --batch $(LOAD_BATCH) --connections $(LOAD_CONNECTIONS) --rate $(LOAD_RATE)
+  --batch $(LOAD_BATCH) --connections $(LOAD_CONNECTIONS) --rate $(LOAD_RATE) \
+  --transport $(LOAD_TRANSPORT)
 bench-load: build
 	@dir=$$(mktemp -d); \
 	./build/release/honeycomb dev --data-dir $$dir/data --rpc-addr 127.0.0.1:18600 --quiet \

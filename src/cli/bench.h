@@ -12,14 +12,19 @@
 //            (cli/demo_contract/BenchToken.sol) and hands each account its share
 //        w3  w1 with every tenth transaction paying one hot account instead: contention on a
 //            single balance
-//   3. Submits them with eth_sendRawTransaction in JSON-RPC batches over keep-alive HTTP
-//      connections, at --rate transactions/s or as fast as the node takes them (0), while a
-//      tracker polls the head and reads each new block's transaction hashes.
+//   3. Serializes each JSON-RPC batch of eth_sendRawTransaction calls once, then submits the
+//      prepared batches over --connections keep-alive HTTP connections or, with --transport ws
+//      (or a ws:// --rpc), WebSocket connections to the same port, at --rate transactions/s or
+//      as fast as the node takes them (0), while a tracker polls the head every 10 ms and reads
+//      each new block's transaction hashes. The generator shares the machine with the node it
+//      measures, so the measured phase builds no JSON per request, and the tracker polls no
+//      faster than latency needs (blocks take tens of milliseconds or more).
 //   4. Checks every receipt (a transaction in a block may still have failed), then reports
 //      committed tx/s over the steady window (the middle 80 % of the commits) and over
 //      the whole run, latency from submission to the block as the client saw it (p50, p95, p99),
-//      CPU and peak RSS of the --pid processes, and the signature bound: secp256k1 recoveries/s
-//      measured here on one core x cores / --nodes, with the result's ratio to it.
+//      CPU and peak RSS of the --pid processes, the generator's own CPU over the same window
+//      (what it took from a node on the same machine), and the signature bound: secp256k1
+//      recoveries/s measured here on one core x cores / --nodes, with the result's ratio to it.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -33,7 +38,8 @@
 namespace hc::cli {
 
 struct BenchOptions {
-    std::string rpc;  // http://host:port
+    std::string rpc;        // http://host:port, or ws://host:port (WebSocket unless --transport)
+    std::string transport;  // "http" or "ws"; empty: ws for a ws:// rpc, else http
     std::string workload = "w1";
     uint64_t txs = 20000;
     uint64_t accounts = 10000;
@@ -55,6 +61,7 @@ struct ProcessUsage {
 
 struct BenchReport {
     std::string workload;
+    std::string transport;  // "http" or "ws", as used
     uint64_t sent = 0;
     uint64_t committed = 0;
     uint64_t rejected = 0;
@@ -66,6 +73,7 @@ struct BenchReport {
     double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
     std::vector<ProcessUsage> processes;
     double usage_window_s = 0;       // the wall time their CPU seconds were counted over
+    double client_cpu_seconds = 0;   // this process's user + system over the same window
     double recoveries_per_core = 0;  // secp256k1 recoveries/s, measured here
     unsigned cores = 0;
     double bound_tps = 0;  // recoveries_per_core x cores / nodes

@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <cassert>
 #include <charconv>
 #include <cstdio>
@@ -15,6 +16,7 @@ namespace hc::rpc {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using json = nlohmann::json;
@@ -51,7 +53,49 @@ json make_request(std::string_view method, json params, uint64_t id) {
     return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
 }
 
+// The answers to a batch of `count` requests with ids first_id.., in id order.
+Result<std::vector<Result<json>>> decode_batch(const json& reply, size_t count, uint64_t first_id) {
+    if (reply.is_object()) {  // one error for the whole batch
+        auto single = decode_response(reply);
+        if (!single) return single.error();
+        return make_error(Errc::decode, "batch answered with a single result");
+    }
+    if (!reply.is_array())
+        return make_error(Errc::decode,
+                          "batch reply is not an array: " + reply.dump().substr(0, 200));
+    std::vector<std::optional<Result<json>>> slots(count);
+    for (const json& response : reply) {
+        const json* id =
+            response.is_object() && response.contains("id") ? &response["id"] : nullptr;
+        if (!id || !id->is_number_unsigned() || id->get<uint64_t>() < first_id ||
+            id->get<uint64_t>() - first_id >= count)
+            return make_error(Errc::decode,
+                              "batch reply with an unknown id: " + response.dump().substr(0, 200));
+        auto& slot = slots[id->get<uint64_t>() - first_id];
+        if (slot)
+            return make_error(Errc::decode, "batch reply answers id " + id->dump() + " twice");
+        slot = decode_response(response);
+    }
+    std::vector<Result<json>> out;
+    out.reserve(count);
+    for (size_t i = 0; i < slots.size(); ++i) {
+        if (!slots[i])
+            return make_error(Errc::decode, "batch reply has no answer for request " +
+                                                std::to_string(i) + " (id " +
+                                                std::to_string(first_id + i) + ")");
+        out.push_back(std::move(*slots[i]));
+    }
+    return out;
+}
+
 }  // namespace
+
+std::string batch_body(const std::vector<Request>& requests, uint64_t first_id) {
+    json body = json::array();
+    for (size_t i = 0; i < requests.size(); ++i)
+        body.push_back(make_request(requests[i].method, requests[i].params, first_id + i));
+    return body.dump();
+}
 
 std::string host_port(const Endpoint& e) {
     const bool v6 = e.host.find(':') != std::string::npos;
@@ -121,13 +165,19 @@ std::string quantity_hex(uint64_t n) {
 struct Client::Impl {
     Endpoint endpoint;
     std::chrono::milliseconds timeout;
+    Transport transport;
     net::io_context ioc;
-    beast::tcp_stream stream{ioc};
+    // A fresh stream per connection, so nothing of a failed one carries over. HTTP uses only its
+    // TCP layer (tcp()).
+    std::optional<websocket::stream<beast::tcp_stream>> stream;
     beast::flat_buffer buffer;
     bool connected = false;
     uint64_t next_id = 1;
 
-    Impl(Endpoint e, std::chrono::milliseconds t) : endpoint(std::move(e)), timeout(t) {}
+    Impl(Endpoint e, std::chrono::milliseconds t, Transport tr)
+        : endpoint(std::move(e)), timeout(t), transport(tr) {}
+
+    beast::tcp_stream& tcp() { return stream->next_layer(); }
 
     // Runs the one asynchronous operation just started (and its timer) to completion. The
     // operations are asynchronous only so that tcp_stream's deadline applies to them.
@@ -137,9 +187,12 @@ struct Client::Impl {
     }
 
     void close() {
-        beast::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        stream.close();
+        if (stream) {
+            beast::error_code ignored;
+            tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+            tcp().close();
+            stream.reset();
+        }
         buffer.clear();
         connected = false;
     }
@@ -151,65 +204,107 @@ struct Client::Impl {
 
     Status connect() {
         if (connected) return {};
+        stream.emplace(ioc);
         beast::error_code ec;
         tcp::resolver resolver(ioc);
         auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
         if (ec) return io_error("cannot resolve", ec);
         beast::error_code result = net::error::would_block;
-        stream.expires_after(timeout);
-        stream.async_connect(results,
-                             [&](const beast::error_code& e, const tcp::endpoint&) { result = e; });
+        tcp().expires_after(timeout);
+        tcp().async_connect(results,
+                            [&](const beast::error_code& e, const tcp::endpoint&) { result = e; });
         run();
         if (result) return io_error("cannot connect to", result);
-        stream.socket().set_option(tcp::no_delay(true), ec);
+        tcp().socket().set_option(tcp::no_delay(true), ec);
+        if (transport == Transport::ws) {
+            stream->read_message_max(kMaxReplyBytes);
+            result = net::error::would_block;
+            tcp().expires_after(timeout);
+            stream->async_handshake(host_port(endpoint), "/",
+                                    [&](const beast::error_code& e) { result = e; });
+            run();
+            if (result) return io_error("no WebSocket handshake with", result);
+            stream->text(true);
+        }
         connected = true;
         return {};
     }
 
-    // Sends one request body and returns the body of the reply, decoded as JSON.
-    Result<json> exchange(std::string body) {
+    // Sends one request body and returns the reply, decoded as JSON.
+    Result<json> exchange(std::string_view body) {
         HC_TRY(connect());
-        http::request<http::string_body> req{http::verb::post, "/", 11};
+        return transport == Transport::ws ? exchange_ws(body) : exchange_http(body);
+    }
+
+    Result<json> parse_reply(std::string_view text) {
+        json reply = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+        if (reply.is_discarded())
+            return make_error(Errc::decode, "reply from " + host_port(endpoint) + " is not JSON: " +
+                                                std::string(text.substr(0, 200)));
+        return reply;
+    }
+
+    Result<json> exchange_http(std::string_view body) {
+        // span_body sends the caller's bytes without copying them.
+        http::request<http::span_body<const char>> req{http::verb::post, "/", 11};
         req.set(http::field::host, host_port(endpoint));
         req.set(http::field::content_type, "application/json");
         req.keep_alive(true);
-        req.body() = std::move(body);
+        req.body() = {body.data(), body.size()};
         req.prepare_payload();
 
         beast::error_code result = net::error::would_block;
-        stream.expires_after(timeout);
-        http::async_write(stream, req, [&](const beast::error_code& e, size_t) { result = e; });
+        tcp().expires_after(timeout);
+        http::async_write(tcp(), req, [&](const beast::error_code& e, size_t) { result = e; });
         run();
         if (result) return io_error("cannot send to", result);
 
         http::response_parser<http::string_body> parser;
         parser.body_limit(kMaxReplyBytes);
         result = net::error::would_block;
-        stream.expires_after(timeout);
-        http::async_read(stream, buffer, parser,
+        tcp().expires_after(timeout);
+        http::async_read(tcp(), buffer, parser,
                          [&](const beast::error_code& e, size_t) { result = e; });
         run();
         if (result) return io_error("no reply from", result);
-        stream.expires_never();
+        tcp().expires_never();
 
         http::response<http::string_body> res = parser.release();
         if (!res.keep_alive()) close();
-        json reply = json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
         if (res.result() != http::status::ok) {
             // The server's own refusals (413, 503, ...) carry a JSON-RPC error body: pass it on.
+            json reply = json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
             if (reply.is_object() && reply.contains("error")) return reply;
             return make_error(Errc::io, "HTTP " + std::to_string(res.result_int()) + " from " +
                                             host_port(endpoint) + ": " + res.body().substr(0, 200));
         }
-        if (reply.is_discarded())
-            return make_error(Errc::decode, "reply from " + host_port(endpoint) +
-                                                " is not JSON: " + res.body().substr(0, 200));
+        return parse_reply(res.body());
+    }
+
+    Result<json> exchange_ws(std::string_view body) {
+        beast::error_code result = net::error::would_block;
+        tcp().expires_after(timeout);
+        stream->async_write(net::buffer(body.data(), body.size()),
+                            [&](const beast::error_code& e, size_t) { result = e; });
+        run();
+        if (result) return io_error("cannot send to", result);
+
+        buffer.clear();
+        result = net::error::would_block;
+        tcp().expires_after(timeout);
+        stream->async_read(buffer, [&](const beast::error_code& e, size_t) { result = e; });
+        run();
+        if (result) return io_error("no reply from", result);
+        tcp().expires_never();
+        auto reply = parse_reply(
+            std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()));
+        buffer.clear();
         return reply;
     }
 };
 
-Client::Client(Endpoint endpoint, std::chrono::milliseconds timeout)
-    : impl_(std::make_unique<Impl>(std::move(endpoint), timeout)) {}
+Client::Client(Endpoint endpoint, std::chrono::milliseconds timeout, Transport transport)
+    : impl_(std::make_unique<Impl>(std::move(endpoint), timeout, transport)) {}
 
 Client::~Client() {
     impl_->close();
@@ -238,41 +333,14 @@ Result<std::vector<Result<json>>> Client::batch(const std::vector<Request>& requ
     assert(!requests.empty());
     const uint64_t first_id = impl_->next_id;
     impl_->next_id += requests.size();
-    json body = json::array();
-    for (size_t i = 0; i < requests.size(); ++i)
-        body.push_back(make_request(requests[i].method, requests[i].params, first_id + i));
-    HC_ASSIGN_OR_RETURN(json reply, impl_->exchange(body.dump()));
-    if (reply.is_object()) {  // one error for the whole batch
-        auto single = decode_response(reply);
-        if (!single) return single.error();
-        return make_error(Errc::decode, "batch answered with a single result");
-    }
-    if (!reply.is_array())
-        return make_error(Errc::decode,
-                          "batch reply is not an array: " + reply.dump().substr(0, 200));
-    std::vector<std::optional<Result<json>>> slots(requests.size());
-    for (const json& response : reply) {
-        const json* id =
-            response.is_object() && response.contains("id") ? &response["id"] : nullptr;
-        if (!id || !id->is_number_unsigned() || id->get<uint64_t>() < first_id ||
-            id->get<uint64_t>() - first_id >= requests.size())
-            return make_error(Errc::decode,
-                              "batch reply with an unknown id: " + response.dump().substr(0, 200));
-        auto& slot = slots[id->get<uint64_t>() - first_id];
-        if (slot)
-            return make_error(Errc::decode, "batch reply answers id " + id->dump() + " twice");
-        slot = decode_response(response);
-    }
-    std::vector<Result<json>> out;
-    out.reserve(requests.size());
-    for (size_t i = 0; i < slots.size(); ++i) {
-        if (!slots[i])
-            return make_error(Errc::decode, "batch reply has no answer for request " +
-                                                std::to_string(i) + " (" + requests[i].method +
-                                                ")");
-        out.push_back(std::move(*slots[i]));
-    }
-    return out;
+    return batch_raw(batch_body(requests, first_id), requests.size(), first_id);
+}
+
+Result<std::vector<Result<json>>> Client::batch_raw(std::string_view body, size_t count,
+                                                    uint64_t first_id) {
+    assert(count > 0);
+    HC_ASSIGN_OR_RETURN(json reply, impl_->exchange(body));
+    return decode_batch(reply, count, first_id);
 }
 
 Result<json> Client::call_retrying(std::string_view method, json params,

@@ -1,8 +1,11 @@
-// A small synchronous JSON-RPC client over HTTP/1.1 keep-alive, for driving a node from outside:
-// the demo of `honeycomb up --demo` (cli/demo.h), the integration tests and the load generator.
+// A small synchronous JSON-RPC client over HTTP/1.1 keep-alive or WebSocket, for driving a node
+// from outside: the demo of `honeycomb up --demo` (cli/demo.h), the integration tests and the
+// load generator.
 //
 // It favours plain, blocking code over throughput: one request at a time per connection, each
-// step bounded by a timeout. Not thread-safe; give each thread its own Client.
+// step bounded by a timeout. Over WebSocket each request is one text message and its answer the
+// next message received (no subscriptions: a client that reads notifications needs more).
+// Not thread-safe; give each thread its own Client.
 #pragma once
 
 #include <chrono>
@@ -21,8 +24,9 @@ namespace hc::rpc {
 
 // How a failed call reads (Error::code):
 //   Errc::io                the request may not have reached the node, or its answer was lost:
-//                           connect, send or receive failed or timed out, or the HTTP reply was
-//                           not JSON-RPC. The connection is closed; the next call reconnects.
+//                           connect, WebSocket handshake, send or receive failed or timed out, or
+//                           the HTTP reply was not JSON-RPC. The connection is closed; the next
+//                           call reconnects.
 //   Errc::invalid_argument  the node answered with a JSON-RPC error; message is
 //                           "JSON-RPC error <code>: <message>" (see rpc_error_code).
 //   Errc::decode            the node answered, but not with a well-formed JSON-RPC response.
@@ -46,11 +50,21 @@ Result<Endpoint> parse_http_url(std::string_view url);
 // "127.0.0.1:8545", "[::1]:8545": the endpoint as an HTTP Host header or URL names it.
 std::string host_port(const Endpoint& endpoint);
 
+// The text of a JSON-RPC batch of `requests`, their ids running from first_id up: prepared once
+// and sent many times with Client::batch_raw.
+std::string batch_body(const std::vector<Request>& requests, uint64_t first_id);
+
+enum class Transport {
+    http,  // POST / per request, on a keep-alive connection
+    ws,    // one WebSocket connection (GET / upgraded), one text message per request
+};
+
 class Client {
   public:
-    // Connects lazily, on the first call. timeout bounds each connect, send and receive.
-    explicit Client(Endpoint endpoint,
-                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Connects lazily, on the first call. timeout bounds each connect, handshake, send and
+    // receive.
+    explicit Client(Endpoint endpoint, std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                    Transport transport = Transport::http);
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
@@ -64,6 +78,12 @@ class Client {
     // request, in the order of `requests` whatever order the node answered in.
     // REQUIRES: !requests.empty()
     Result<std::vector<Result<nlohmann::json>>> batch(const std::vector<Request>& requests);
+
+    // batch() for a body made by batch_body(requests, first_id) with `count` requests: sends the
+    // prepared text as it is, so a load generator builds no JSON per request while it measures.
+    // REQUIRES: count > 0
+    Result<std::vector<Result<nlohmann::json>>> batch_raw(std::string_view body, size_t count,
+                                                          uint64_t first_id);
 
     // call(), retried on transport failures (reconnecting each time, pausing `pause` between
     // tries) until it succeeds, the node answers with an error, or `patience` has passed.

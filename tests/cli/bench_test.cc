@@ -95,6 +95,8 @@ TEST_F(BenchAgainstANode, EveryWorkloadTransactionCommitsAndIsReported) {
             EXPECT_THAT(log.str(), HasSubstr("BenchToken at"));
         }
         EXPECT_THAT(text, HasSubstr("secp256k1 recoveries/s"));
+        EXPECT_EQ(report->transport, "http");
+        EXPECT_THAT(text, HasSubstr("  client          cpu "));
     }
     // w3 sends every tenth transaction to one hot account: 30 of 300, one wei each.
     auto hot_balance = [&] {
@@ -104,6 +106,39 @@ TEST_F(BenchAgainstANode, EveryWorkloadTransactionCommitsAndIsReported) {
         return served.node->chain().account(hot).balance;
     };
     EXPECT_EQ(hot_balance(), uint256(30));
+}
+
+// The same load over WebSocket, named both ways: --transport ws with the http:// URL, and a
+// ws:// URL alone.
+TEST_F(BenchAgainstANode, WorkloadsCommitOverWebSocket) {
+    struct Case {
+        const char* workload;
+        std::string rpc;
+        const char* transport;
+    };
+    const Case cases[] = {
+        {"w1", served.url(), "ws"},
+        {"w3", "ws://127.0.0.1:" + std::to_string(served.server->port()), ""},
+    };
+    for (const auto& [workload, rpc, transport] : cases) {
+        options.workload = workload;
+        options.rpc = rpc;
+        options.transport = transport;
+        options.seed = std::string("bench ws test ") + workload;
+        std::ostringstream log;
+        auto report = run_bench(options, log);
+        ASSERT_TRUE(report) << report.error().to_string();
+        EXPECT_EQ(report->transport, "ws") << workload;
+        EXPECT_EQ(report->committed, 300u) << workload;
+        EXPECT_EQ(report->rejected, 0u) << workload;
+        EXPECT_EQ(report->failed, 0u) << workload;
+        // The node runs in this process too, so this is its CPU and the generator's together.
+        EXPECT_GT(report->client_cpu_seconds, 0) << workload;
+        const std::string text = format_bench_report(*report, options);
+        EXPECT_THAT(text, HasSubstr("committed       300 of 300 (rejected 0, failed 0)"));
+        EXPECT_THAT(text, HasSubstr("2 ws connections"));
+        EXPECT_THAT(text, HasSubstr("  client          cpu "));
+    }
 }
 
 TEST_F(BenchAgainstANode, UnusableOptionsAreErrorsThatSaySo) {
@@ -116,8 +151,22 @@ TEST_F(BenchAgainstANode, UnusableOptionsAreErrorsThatSaySo) {
     options.accounts = 1;
     EXPECT_FALSE(run_bench(options, log));
     options.accounts = 30;
+    options.transport = "smtp";
+    auto smtp = run_bench(options, log);
+    ASSERT_FALSE(smtp);
+    EXPECT_THAT(smtp.error().message, HasSubstr("--transport must be http or ws, not \"smtp\""));
+    options.transport = "http";
+    options.rpc = "ws://127.0.0.1:" + std::to_string(served.server->port());
+    auto contradiction = run_bench(options, log);
+    ASSERT_FALSE(contradiction);
+    EXPECT_THAT(contradiction.error().message,
+                HasSubstr("is a WebSocket URL but --transport is http"));
+    options.transport.clear();
     options.rpc = "not a url";
-    EXPECT_FALSE(run_bench(options, log));
+    auto not_url = run_bench(options, log);
+    ASSERT_FALSE(not_url);
+    EXPECT_THAT(not_url.error().message,
+                HasSubstr("--rpc: expected http://host:port or ws://host:port, got \"not a url\""));
     options.rpc.clear();
     auto no_rpc = run_bench(options, log);
     ASSERT_FALSE(no_rpc);

@@ -1,5 +1,6 @@
-// rpc::Client against a real rpc::Server on loopback: results, the three kinds of failure,
-// batches, reconnection, and the helpers for URLs and quantities.
+// rpc::Client against a real rpc::Server on loopback, over HTTP and WebSocket: results, the three
+// kinds of failure, batches (also prepared ones), reconnection, and the helpers for URLs and
+// quantities.
 #include "rpc/client.h"
 
 #include <gtest/gtest.h>
@@ -24,6 +25,8 @@ class ClientTest : public ::testing::Test {
         });
         dispatcher_.add("count",
                         [this](const json&, Session&) -> MethodResult { return json(++calls_); });
+        dispatcher_.add("websocket",
+                        [](const json&, Session& s) -> MethodResult { return s.is_websocket(); });
         start();
     }
 
@@ -135,6 +138,96 @@ TEST_F(ClientTest, CallRetryingDoesNotRetryANodesError) {
     auto r = client.call_retrying("fail", json::array(), 10s);
     ASSERT_FALSE(r);
     EXPECT_EQ(rpc_error_code(r.error()), kInvalidInput);
+}
+
+TEST_F(ClientTest, APreparedBatchIsAnsweredInIdOrder) {
+    Client client(endpoint(), 5s);
+    const std::string body =
+        batch_body({{"echo", {1}}, {"fail", json::array()}, {"echo", {3}}}, 40);
+    EXPECT_EQ(json::parse(body)[0]["id"], 40);
+    // The same bytes sent twice are answered twice.
+    for (int round = 0; round < 2; ++round) {
+        auto r = client.batch_raw(body, 3, 40);
+        ASSERT_TRUE(r) << r.error().to_string();
+        ASSERT_EQ(r->size(), 3u);
+        EXPECT_EQ(*(*r)[0], json({1}));
+        EXPECT_EQ(rpc_error_code((*r)[1].error()), kInvalidInput);
+        EXPECT_EQ(*(*r)[2], json({3}));
+    }
+    // Ids other than the ones the caller names are the node's mistake, not a result.
+    auto wrong = client.batch_raw(body, 3, 0);
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().code, Errc::decode);
+    auto missing = client.batch_raw(batch_body({{"echo", {1}}}, 0), 2, 0);
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message.find("no answer for request 1"), std::string::npos)
+        << missing.error().message;
+}
+
+TEST_F(ClientTest, OverWebSocketACallIsOneMessageOnOneConnection) {
+    Client client(endpoint(), 5s, Transport::ws);
+    EXPECT_FALSE(client.connected());
+    auto r = client.call("echo", {1, "two"});
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(*r, json({1, "two"}));
+    EXPECT_TRUE(client.connected());
+    auto ws = client.call("websocket");
+    ASSERT_TRUE(ws) << ws.error().to_string();
+    EXPECT_EQ(*ws, json(true));
+    EXPECT_EQ(server_->connection_count(), 1u);
+    // The HTTP client, for contrast, is not on a WebSocket.
+    Client http(endpoint(), 5s);
+    EXPECT_EQ(*http.call("websocket"), json(false));
+}
+
+TEST_F(ClientTest, OverWebSocketBatchesAnswerInRequestOrder) {
+    Client client(endpoint(), 5s, Transport::ws);
+    auto r = client.batch({{"echo", {1}}, {"fail", json::array()}, {"echo", {3}}});
+    ASSERT_TRUE(r) << r.error().to_string();
+    ASSERT_EQ(r->size(), 3u);
+    EXPECT_EQ(*(*r)[0], json({1}));
+    ASSERT_FALSE((*r)[1]);
+    EXPECT_EQ(rpc_error_code((*r)[1].error()), kInvalidInput);
+    EXPECT_EQ(*(*r)[2], json({3}));
+    auto raw = client.batch_raw(batch_body({{"echo", {5}}, {"websocket", json::array()}}, 7), 2, 7);
+    ASSERT_TRUE(raw) << raw.error().to_string();
+    EXPECT_EQ(*(*raw)[0], json({5}));
+    EXPECT_EQ(*(*raw)[1], json(true));
+}
+
+TEST_F(ClientTest, OverWebSocketANodesErrorCarriesItsCode) {
+    Client client(endpoint(), 5s, Transport::ws);
+    auto r = client.call("fail");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::invalid_argument);
+    EXPECT_EQ(r.error().message, "JSON-RPC error -32000: no such thing");
+    EXPECT_FALSE(is_transport_error(r.error()));
+    auto missing = client.call("no_such_method");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(rpc_error_code(missing.error()), kMethodNotFound);
+    EXPECT_TRUE(client.connected());
+    EXPECT_TRUE(client.call("echo"));
+}
+
+TEST_F(ClientTest, OverWebSocketAServerGoneIsATransportErrorAndTheClientReconnects) {
+    const Endpoint at = endpoint();
+    Client client(at, 2s, Transport::ws);
+    ASSERT_TRUE(client.call("echo"));
+    server_.reset();
+    auto lost = client.call("echo");  // the connection was closed under it
+    ASSERT_FALSE(lost);
+    EXPECT_TRUE(is_transport_error(lost.error())) << lost.error().to_string();
+    EXPECT_NE(lost.error().message.find(host_port(at)), std::string::npos) << lost.error().message;
+    EXPECT_FALSE(client.connected());
+    auto refused = client.batch({{"echo", {1}}});  // nothing listens now
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(is_transport_error(refused.error())) << refused.error().to_string();
+    EXPECT_EQ(rpc_error_code(refused.error()), std::nullopt);
+
+    ASSERT_NO_FATAL_FAILURE(start(at.port));
+    auto r = client.call("echo", {7});
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(*r, json({7}));
 }
 
 TEST(ParseHttpUrl, AcceptsHostAndPortWithOrWithoutScheme) {
