@@ -567,50 +567,63 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
         HC_TRY(read_error);
     }
 
-    std::unique_lock lock(mu_);
-    if (head_hash_ != parent_hash)
-        return make_error(Errc::internal, "commit_block called concurrently: the head moved");
-    state::StateDiff reverse = state_.apply(ex.diff);
     CommittedBlock out;
-    out.block.header = header_for(env, parent_hash, ex, state_.root());
-    out.block.header.extra_data = origin.extra_data;
-    out.hash = out.block.header.hash();
     for (const auto& t : ex.included) {
         out.block.transactions.push_back(t.tx);
         out.tx_hashes.push_back(t.hash);
     }
-    out.receipts = std::move(ex.receipts);
-    out.rejected = std::move(ex.rejected);
+    // Encoded before readers are locked out: none of this depends on the state root.
+    Bytes body = encode_body(out.block.transactions);
+    Bytes receipts = encode_receipts(ex.receipts);
 
-    storage::WriteBatch batch;
-    state_.persist(ex.diff, reverse, env.number, batch);
-    const Hash32& h = out.hash;
-    batch.put(Column::headers, h.view(), encode_header(out.block.header));
-    batch.put(Column::bodies, h.view(), encode_body(out.block.transactions));
-    batch.put(Column::receipts, h.view(), encode_receipts(out.receipts));
-    batch.put(Column::index_block_hash, h.view(), be64(env.number));
-    batch.put(Column::index_block_number, be64(env.number), h.view());
-    for (size_t i = 0; i < out.tx_hashes.size(); ++i)
-        batch.put(Column::index_tx_hash, out.tx_hashes[i].view(),
-                  encode_location({h, env.number, static_cast<uint32_t>(i)}));
-    if (!origin.consensus_record.empty())
-        batch.put(Column::consensus, be64(env.number), origin.consensus_record);
-    batch.put(Column::meta, kHeadKey, h.view());
-    if (Status written = store_->write(batch, true); !written) {
-        state_.apply(reverse);  // the block never happened
-        return written.error();
+    {
+        // Readers wait from here until the block is visible: only the state switch-over and an
+        // unsynced write (memtable and log file, no disk wait) happen while they do.
+        std::unique_lock lock(mu_);
+        if (head_hash_ != parent_hash)
+            return make_error(Errc::internal, "commit_block called concurrently: the head moved");
+        state::StateDiff reverse = state_.apply(ex.diff);
+        out.block.header = header_for(env, parent_hash, ex, state_.root());
+        out.block.header.extra_data = origin.extra_data;
+        out.hash = out.block.header.hash();
+        out.receipts = std::move(ex.receipts);
+        out.rejected = std::move(ex.rejected);
+
+        storage::WriteBatch batch;
+        state_.persist(ex.diff, reverse, env.number, batch);
+        const Hash32& h = out.hash;
+        batch.put(Column::headers, h.view(), encode_header(out.block.header));
+        batch.put(Column::bodies, h.view(), body);
+        batch.put(Column::receipts, h.view(), receipts);
+        batch.put(Column::index_block_hash, h.view(), be64(env.number));
+        batch.put(Column::index_block_number, be64(env.number), h.view());
+        for (size_t i = 0; i < out.tx_hashes.size(); ++i)
+            batch.put(Column::index_tx_hash, out.tx_hashes[i].view(),
+                      encode_location({h, env.number, static_cast<uint32_t>(i)}));
+        if (!origin.consensus_record.empty())
+            batch.put(Column::consensus, be64(env.number), origin.consensus_record);
+        batch.put(Column::meta, kHeadKey, h.view());
+        if (Status written = store_->write(batch, false); !written) {
+            state_.apply(reverse);  // the block never happened
+            return written.error();
+        }
+        head_ = out.block.header;
+        head_hash_ = h;
+        if (governance_) {
+            auto key = ex.diff.storage.lower_bound({governance::governance_address(), Hash32{}});
+            if (key != ex.diff.storage.end() &&
+                key->first.first == governance::governance_address())
+                if (Status s = load_governance(); !s)
+                    return make_error(Errc::internal,
+                                      "block " + std::to_string(env.number) +
+                                          " stored a governance state that does not decode: " +
+                                          s.error().message);
+        }
     }
-    head_ = out.block.header;
-    head_hash_ = h;
-    if (governance_) {
-        auto key = ex.diff.storage.lower_bound({governance::governance_address(), Hash32{}});
-        if (key != ex.diff.storage.end() && key->first.first == governance::governance_address())
-            if (Status s = load_governance(); !s)
-                return make_error(
-                    Errc::internal,
-                    "block " + std::to_string(env.number) +
-                        " stored a governance state that does not decode: " + s.error().message);
-    }
+    // Durable before the caller learns of the commit. Readers may already have seen the block:
+    // if the machine fails before this returns, the consensus layer still holds the block (it
+    // forgets it only after commit_block) and commits it again after the restart.
+    HC_TRY(store_->sync());
     return out;
 }
 

@@ -198,9 +198,10 @@ class Chain {
     Result<std::vector<LogEntry>> logs(const LogFilter& filter, size_t max_results) const;
 
     // Executes txs on top of the head (leaving out invalid ones), and commits the block in one
-    // atomic write with the write-ahead log synced before returning. The block's timestamp is
-    // `timestamp`, or the parent's if that is later.
-    // origin's extra data goes into the header and its consensus record is stored with the block.
+    // atomic write, synced to stable storage before returning (readers may see the block
+    // between its write and the end of that sync: the disk wait does not hold them up). The block's
+    // timestamp is `timestamp`, or the parent's if that is later. origin's extra data goes into the
+    // header and its consensus record is stored with the block.
     Result<CommittedBlock> commit_block(const std::vector<BlockTx>& txs, uint64_t timestamp,
                                         const Address& proposer, const BlockOrigin& origin = {});
 

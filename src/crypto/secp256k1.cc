@@ -1,5 +1,7 @@
 #include "crypto/secp256k1.h"
 
+#include <atomic>
+
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 
@@ -52,6 +54,14 @@ Result<Secp256k1Signature> secp256k1_sign(const Hash32& digest, const Hash32& pr
     return out;
 }
 
+namespace {
+std::atomic<uint64_t> g_recoveries{0};
+}  // namespace
+
+uint64_t secp256k1_recoveries() noexcept {
+    return g_recoveries.load(std::memory_order_relaxed);
+}
+
 Result<PublicKey64> secp256k1_recover(const Hash32& digest, const Secp256k1Signature& sig,
                                       bool require_low_s) {
     if (sig.y_parity > 1)
@@ -64,6 +74,7 @@ Result<PublicKey64> secp256k1_recover(const Hash32& digest, const Secp256k1Signa
     if (require_low_s && sig.s > kSecp256k1HalfN)
         return make_error(Errc::crypto,
                           "signature s is in the upper half of the curve order (EIP-2)");
+    g_recoveries.fetch_add(1, std::memory_order_relaxed);
 
     uint8_t compact[64];
     auto r = sig.r.to_be(), s = sig.s.to_be();

@@ -287,7 +287,7 @@ uint64_t intrinsic_gas(const Transaction& tx) noexcept {
     return gas;
 }
 
-Result<Address> validate_transaction(const Transaction& tx, uint64_t chain_id) {
+Status check_transaction(const Transaction& tx, uint64_t chain_id) {
     if (tx.chain_id && *tx.chain_id != chain_id)
         return make_error(Errc::invalid_argument, "invalid chain id: transaction is for chain " +
                                                       std::to_string(*tx.chain_id) +
@@ -308,6 +308,11 @@ Result<Address> validate_transaction(const Transaction& tx, uint64_t chain_id) {
         return make_error(Errc::invalid_argument, "intrinsic gas too low: gas " +
                                                       std::to_string(tx.gas_limit) +
                                                       ", minimum needed " + std::to_string(need));
+    return {};
+}
+
+Result<Address> validate_transaction(const Transaction& tx, uint64_t chain_id) {
+    HC_TRY(check_transaction(tx, chain_id));
     return recover_sender(tx);
 }
 

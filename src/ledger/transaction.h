@@ -80,5 +80,8 @@ inline constexpr size_t kMaxInitcodeSize = 49152;
 // gas_limit * fee cap within 256 bits, intrinsic gas, and initcode size.
 // Returns the sender on success.
 Result<Address> validate_transaction(const Transaction& tx, uint64_t chain_id);
+// The same checks but the signature recovery, for a caller that already knows the sender of this
+// exact transaction (by its hash, which covers the signature).
+Status check_transaction(const Transaction& tx, uint64_t chain_id);
 
 }  // namespace hc

@@ -636,17 +636,17 @@ Result<bool> ConsensusDriver::execute(const Block& block, Bytes record) {
     std::vector<chain::BlockTx> txs;
     auto raws = payload_transactions(block.payload);
     if (!raws) return raws.error();  // valid() accepted it, so this is a bug
+    std::vector<Address> senders;
+    senders.reserve(raws->size());
     for (BytesView raw : *raws) {
         auto tx = decode_transaction(raw);
         if (!tx) continue;
-        const Hash32 hash = transaction_hash(*tx);
-        std::optional<Address> sender;
-        if (auto pooled = pool_.get(hash)) sender = pooled->sender;
-        if (!sender) {
-            auto recovered = validate_transaction(*tx, epoch_.committee.chain_id);
-            if (!recovered) continue;
-            sender = *recovered;
-        }
+        // The decoder accepts only the canonical encoding, so this is transaction_hash(*tx).
+        const Hash32 hash = keccak256(raw);
+        // Recovered once: at admission, or when a proposal brought it first.
+        auto sender = pool_.checked_sender(*tx, hash);
+        if (!sender) continue;
+        senders.push_back(*sender);
         txs.push_back({std::move(*tx), hash, *sender});
     }
     chain::BlockOrigin origin;
@@ -664,7 +664,7 @@ Result<bool> ConsensusDriver::execute(const Block& block, Bytes record) {
             pool_.remove(hash))
             log::warn("node", "dropped transaction",
                       {{"hash", hash.hex()}, {"reason", error.message}});
-    pool_.on_block_committed();
+    pool_.on_block_committed(senders);
     if (!dir_.empty()) {
         std::error_code ec;
         fs::remove(epoch_dir() / "blocks" / block_file_name(block), ec);
@@ -847,10 +847,9 @@ bool ConsensusDriver::valid(BytesView payload, std::span<const BytesView> exclud
     for (BytesView raw : *raws) {
         auto tx = decode_transaction(raw);
         if (!tx) return false;
-        if (!seen.insert(transaction_hash(*tx)).second) return false;  // repeated
-        if (!pool_.contains(transaction_hash(*tx)) &&
-            !validate_transaction(*tx, epoch_.committee.chain_id))
-            return false;
+        const Hash32 hash = keccak256(raw);           // canonical, so transaction_hash(*tx)
+        if (!seen.insert(hash).second) return false;  // repeated
+        if (!pool_.checked_sender(*tx, hash)) return false;
         gas += tx->gas_limit;
         if (gas > gas_limit) return false;
     }

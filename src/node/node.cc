@@ -2,6 +2,7 @@
 
 #include "consensus/signer.h"
 #include "crypto/cert_issuer.h"
+#include "crypto/secp256k1.h"
 #include "governance/system_contracts.h"
 #include "storage/memory_store.h"
 #include "storage/rocks_store.h"
@@ -67,6 +68,10 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
         "hc_commit_latency_seconds",
         "Time from a transaction's admission at this node to the commit of its block",
         latency_buckets());
+    node->metrics_.gauge(
+        "hc_signature_recoveries_total",
+        "secp256k1 public-key recoveries by this process: about one per transaction it sees",
+        [] { return double(crypto::secp256k1_recoveries()); });
     node->metrics_.gauge("hc_consensus_round", "The consensus round entered last",
                          [self] { return double(self->driver_->round()); });
     node->metrics_.gauge("hc_consensus_epoch", "The consensus epoch (node-set changes so far)",
@@ -107,8 +112,10 @@ void Node::observe_commit(const chain::CommittedBlock& block) {
         commit_latency_->observe(std::chrono::duration<double>(now - it->second).count());
         admitted_.erase(it);
     }
-    // Forget what left the pool without being committed (replaced, dropped, evicted).
-    std::erase_if(admitted_, [&](const auto& entry) { return !pool_->contains(entry.first); });
+    // Forget what left the pool without being committed (replaced, dropped, evicted). Only once
+    // such leftovers could outnumber the pool: a sweep per block would cost O(pool) per block.
+    if (admitted_.size() > 2 * pool_->size() + 1024)
+        std::erase_if(admitted_, [&](const auto& entry) { return !pool_->contains(entry.first); });
 }
 
 void Node::on_pending_transaction(std::function<void(const Hash32&)> listener) {

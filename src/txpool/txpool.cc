@@ -4,6 +4,8 @@
 #include <iterator>
 #include <utility>
 
+#include "common/keccak.h"
+
 namespace hc::txpool {
 
 namespace {
@@ -65,11 +67,13 @@ Result<Hash32> TxPool::add(BytesView raw) {
         return reject("invalid transaction: " + decoded.error().message);
     }
     const Transaction& tx = *decoded;
-    const Hash32 hash = transaction_hash(tx);
+    // The decoder accepts only the canonical encoding: this is transaction_hash(tx) without
+    // encoding the transaction again.
+    const Hash32 hash = keccak256(raw);
     // Cheap before the signature recovery below; checked again under the lock.
     if (contains(hash)) return reject("already known");
 
-    auto sender = validate_transaction(tx, config_.chain_id);
+    auto sender = checked_sender(tx, hash);
     if (!sender) return map_validation_error(sender.error());
     if (Status allowed = state_.permits(tx, *sender); !allowed) return allowed.error();
 
@@ -301,14 +305,29 @@ bool TxPool::sync_sender(SenderMap::iterator it, const AccountState& account) {
 }
 
 void TxPool::on_block_committed() {
+    sync_after_commit(std::nullopt);
+}
+
+void TxPool::on_block_committed(std::span<const Address> senders) {
+    sync_after_commit(senders);
+}
+
+void TxPool::sync_after_commit(std::optional<std::span<const Address>> only) {
     std::vector<Address> addresses;
     {
         std::lock_guard lock(mu_);
         // Any account read that began before this point may predate the commit.
         epoch_.fetch_add(1, std::memory_order_acq_rel);
-        addresses.reserve(senders_.size());
-        for (const auto& [address, s] : senders_)
-            addresses.push_back(address);
+        if (only) {
+            for (const Address& address : *only)
+                if (senders_.contains(address)) addresses.push_back(address);
+            std::sort(addresses.begin(), addresses.end());  // a sender of many transactions
+            addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+        } else {
+            addresses.reserve(senders_.size());
+            for (const auto& [address, s] : senders_)
+                addresses.push_back(address);
+        }
     }
     std::vector<AccountState> accounts;
     accounts.reserve(addresses.size());
@@ -397,6 +416,22 @@ std::optional<PooledTx> TxPool::get(const Hash32& hash) const {
     auto it = by_hash_.find(hash);
     if (it == by_hash_.end()) return std::nullopt;
     return it->second->ptx;
+}
+
+std::optional<Address> TxPool::sender(const Hash32& hash) const {
+    std::lock_guard lock(mu_);
+    auto it = by_hash_.find(hash);
+    if (it == by_hash_.end()) return std::nullopt;
+    return it->second->ptx.sender;
+}
+
+Result<Address> TxPool::checked_sender(const Transaction& tx, const Hash32& hash) {
+    HC_TRY(check_transaction(tx, config_.chain_id));
+    if (auto pooled = sender(hash)) return *pooled;
+    if (auto known = recovered_.find(hash)) return *known;
+    HC_ASSIGN_OR_RETURN(const Address recovered, recover_sender(tx));
+    recovered_.insert(hash, recovered);
+    return recovered;
 }
 
 bool TxPool::contains(const Hash32& hash) const {

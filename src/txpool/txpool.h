@@ -28,12 +28,14 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
 #include "common/address.h"
 #include "common/uint256.h"
 #include "ledger/transaction.h"
+#include "txpool/sender_cache.h"
 
 namespace hc::txpool {
 
@@ -121,6 +123,11 @@ class TxPool {
     // the first one in nonce order whose cumulative cost exceeds the balance, to the end), and
     // promotes queued transactions whose gap has closed.
     void on_block_committed();
+    // The same for the pooled senders among `senders` only: pass the senders of the block's
+    // transactions. Only a sender's own transaction raises its nonce or lowers its balance (a
+    // contract cannot take ether from an account), so the other pooled senders' transactions
+    // stay valid; reading their accounts after every block would cost O(pool) per block.
+    void on_block_committed(std::span<const Address> senders);
 
     // The next nonce the sender should use (eth_getTransactionCount with "pending"): the account
     // nonce plus the length of the contiguous run of pooled transactions starting there.
@@ -131,6 +138,14 @@ class TxPool {
     bool remove(const Hash32& hash);
 
     std::optional<PooledTx> get(const Hash32& hash) const;
+    // The recovered sender of a pooled transaction, without copying the transaction.
+    std::optional<Address> sender(const Hash32& hash) const;
+
+    // The stateless checks of validate_transaction on tx, whose hash is `hash`, recovering the
+    // signer only when neither the pool nor its cache of recent recoveries knows it: a node
+    // recovers each transaction once, whether it first sees it submitted, gossiped, proposed
+    // or in a block to execute. Errors as validate_transaction's.
+    Result<Address> checked_sender(const Transaction& tx, const Hash32& hash);
     bool contains(const Hash32& hash) const;
 
     size_t size() const;
@@ -177,9 +192,12 @@ class TxPool {
     void untrack_tail(Sender& s);
     void track_tail(Sender& s);
     void erase_if_empty(SenderMap::iterator it);
+    // Bumps epoch_; when `only` is set, the pooled senders among them, otherwise all.
+    void sync_after_commit(std::optional<std::span<const Address>> only);
 
     const Config config_;
     const AccountReader& state_;
+    SenderCache recovered_;
 
     mutable std::mutex mu_;
     SenderMap senders_;

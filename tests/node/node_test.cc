@@ -1,5 +1,7 @@
 #include "node/node.h"
 
+#include "crypto/secp256k1.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -112,6 +114,24 @@ TEST(Node, MetricsCountCommitsAndTheirLatency) {
     // The development chain's committee of one never changes: epoch 0, and this node votes.
     EXPECT_NE(after.find("\nhc_consensus_epoch 0\n"), std::string::npos) << after;
     EXPECT_NE(after.find("\nhc_consensus_voting 1\n"), std::string::npos) << after;
+}
+
+TEST(Node, EachTransactionsSignerIsRecoveredOnceFromSubmissionToCommit) {
+    auto node = Node::open(dev_config());
+    ASSERT_TRUE(node) << node.error().to_string();
+    const uint64_t before = crypto::secp256k1_recoveries();
+    constexpr uint64_t kTxs = 20;
+    for (uint64_t n = 0; n < kTxs; ++n)
+        ASSERT_TRUE((*node)->submit_raw_transaction(transfer(n % 2, n / 2, 1))) << n;
+    // The same transaction again is "already known" before any recovery.
+    EXPECT_FALSE((*node)->submit_raw_transaction(transfer(0, 0, 1)));
+    ASSERT_TRUE((*node)->run_until_idle());
+    ASSERT_EQ((*node)->chain().head_number(), 1u);
+    ASSERT_EQ((*node)->pool().size(), 0u);
+    // Admission recovered each once; proposing, voting on and executing the block did not.
+    EXPECT_EQ(crypto::secp256k1_recoveries() - before, kTxs);
+    const std::string metrics = (*node)->metrics().render();
+    EXPECT_NE(metrics.find("\nhc_signature_recoveries_total "), std::string::npos) << metrics;
 }
 
 TEST(Node, ASingleValidatorCommitsOnlyForTransactions) {

@@ -25,8 +25,13 @@ class FakeState : public AccountReader {
   public:
     AccountState account(const Address& address) const override {
         std::lock_guard lock(mu_);
+        ++reads_;
         auto it = accounts_.find(address);
         return it == accounts_.end() ? AccountState{} : it->second;
+    }
+    size_t reads() const {
+        std::lock_guard lock(mu_);
+        return reads_;
     }
     void set(const Address& address, uint64_t nonce, uint256 balance) {
         std::lock_guard lock(mu_);
@@ -40,6 +45,7 @@ class FakeState : public AccountReader {
 
   private:
     mutable std::mutex mu_;
+    mutable size_t reads_ = 0;
     std::map<Address, AccountState> accounts_;
 };
 
@@ -149,6 +155,8 @@ TEST_F(TxPoolTest, AdmitsLegacyAccessListAndDynamicFeeTransactions) {
     ASSERT_TRUE(got);
     EXPECT_EQ(got->sender, addr(1));
     EXPECT_EQ(got->raw, t1);
+    EXPECT_EQ(pool().sender(hash_of(t1)), addr(1));
+    EXPECT_FALSE(pool().sender(Hash32{}));
     EXPECT_EQ(got->tx.type, TxType::access_list);
     EXPECT_EQ(got->tx.nonce, 1u);
     EXPECT_EQ(pool().get(hash_of(t2))->tx.type, TxType::dynamic_fee);
@@ -475,6 +483,71 @@ TEST_F(TxPoolTest, BlockCommitDropsStaleNoncesAndPromotesQueued) {
     EXPECT_EQ(pool().pending_count(), 0u);
     EXPECT_EQ(pool().pending_nonce(addr(1)), 5u);
     EXPECT_TRUE(pool().pending_block(30'000'000, 100).empty());
+}
+
+TEST_F(TxPoolTest, ABlocksSendersAreTheOnlyAccountsReadAfterItCommits) {
+    const Bytes a0 = dynamic(1, 0, 10, 1), a1 = dynamic(1, 1, 10, 1), b0 = dynamic(2, 0, 10, 1);
+    add_ok(a0);
+    add_ok(a1);
+    add_ok(b0);
+    add_ok(dynamic(3, 1, 10, 1));  // queued behind a gap
+    // The block held a0 (sender 1, twice named as a block with many of its transactions would)
+    // and a transaction of sender 3 from elsewhere; sender 4 is not pooled.
+    state_.set(addr(1), 1, kRich);
+    state_.set(addr(3), 1, kRich);
+    const size_t before = state_.reads();
+    const std::vector<Address> senders = {addr(1), addr(3), addr(1), addr(4)};
+    pool().on_block_committed(senders);
+    EXPECT_EQ(state_.reads() - before, 2u);  // senders 1 and 3, once each
+    EXPECT_FALSE(pool().get(hash_of(a0)));
+    EXPECT_TRUE(pool().get(hash_of(a1)));
+    EXPECT_TRUE(pool().get(hash_of(b0)));
+    EXPECT_EQ(pool().queued_count(), 0u);  // sender 3's gap closed
+    EXPECT_EQ(pool().pending_count(), 3u);
+    EXPECT_EQ(pool().pending_nonce(addr(1)), 2u);
+}
+
+TEST_F(TxPoolTest, ATransactionsSignerIsRecoveredOnceWhicheverWayItCame) {
+    const Bytes raw = dynamic(1, 0, 10, 1);
+    const Transaction tx = *decode_transaction(raw);
+    const Hash32 hash = hash_of(raw);
+    const uint64_t before = crypto::secp256k1_recoveries();
+    // A proposal brought it first: recovered for the vote...
+    auto proposed = pool().checked_sender(tx, hash);
+    ASSERT_TRUE(proposed) << proposed.error().message;
+    EXPECT_EQ(*proposed, addr(1));
+    // ...and not again when its gossip arrives, while pooled, or once the block took it.
+    add_ok(raw);
+    EXPECT_EQ(*pool().checked_sender(tx, hash), addr(1));
+    state_.set(addr(1), 1, kRich);
+    pool().on_block_committed();
+    EXPECT_EQ(pool().size(), 0u);
+    EXPECT_EQ(*pool().checked_sender(tx, hash), addr(1));
+    EXPECT_EQ(crypto::secp256k1_recoveries() - before, 1u);
+    // The stateless checks still run on a known sender's transaction.
+    Transaction other_chain = dynamic_tx(0, 10, 1);
+    other_chain.chain_id = kChain + 1;
+    const Bytes wrong = sign(other_chain, 1);
+    auto refused = pool().checked_sender(*decode_transaction(wrong), hash_of(wrong));
+    ASSERT_FALSE(refused);
+    EXPECT_THAT(refused.error().message, HasSubstr("invalid chain id"));
+}
+
+TEST(SenderCache, ForgetsTheOldestPastItsCapacity) {
+    SenderCache cache(2);
+    const Hash32 a = keccak256(Bytes{1}), b = keccak256(Bytes{2}), c = keccak256(Bytes{3});
+    cache.insert(a, addr(1));
+    cache.insert(b, addr(2));
+    cache.insert(a, addr(1));  // already known: no second entry
+    EXPECT_EQ(cache.size(), 2u);
+    cache.insert(c, addr(3));
+    EXPECT_EQ(cache.size(), 2u);
+    EXPECT_FALSE(cache.find(a));
+    EXPECT_EQ(cache.find(b), addr(2));
+    EXPECT_EQ(cache.find(c), addr(3));
+    SenderCache none(0);
+    none.insert(a, addr(1));
+    EXPECT_FALSE(none.find(a));
 }
 
 TEST_F(TxPoolTest, BlockCommitDropsWhatTheSenderCanNoLongerPay) {
