@@ -77,21 +77,25 @@ Bytes encode_slot_value(const uint256& value) {
 
 size_t WorldState::storage_size(const Address& address) const {
     auto it = accounts_.find(address);
-    return it == accounts_.end() ? 0 : it->second->storage.size();
+    return it == accounts_.end() || !it->second->storage ? 0 : it->second->storage->slots.size();
 }
 
 void WorldState::set_slot(Entry& entry, const Hash32& slot, const uint256& value) {
     if (value.is_zero()) {
-        entry.storage.erase(slot);
-        entry.storage_trie.erase(slot.view());
+        if (!entry.storage) return;
+        entry.storage->slots.erase(slot);
+        entry.storage->trie.erase(slot.view());
+        if (entry.storage->slots.empty()) entry.storage.reset();
     } else {
-        entry.storage[slot] = value;
-        entry.storage_trie.put(slot.view(), encode_slot_value(value));
+        if (!entry.storage) entry.storage = std::make_unique<Storage>();
+        entry.storage->slots[slot] = value;
+        entry.storage->trie.put(slot.view(), encode_slot_value(value));
     }
 }
 
 void WorldState::update_account_leaf(const Address& address, Entry& entry) {
-    account_trie_.put(address.view(), encode_account(entry.account, entry.storage_trie.root()));
+    const Hash32 slots_root = entry.storage ? entry.storage->trie.root() : kEmptyTrieRoot;
+    account_trie_.put(address.view(), encode_account(entry.account, slots_root));
 }
 
 std::optional<Account> WorldState::account(const Address& address) const {
@@ -102,9 +106,10 @@ std::optional<Account> WorldState::account(const Address& address) const {
 
 uint256 WorldState::storage(const Address& address, const Hash32& slot) const {
     auto it = accounts_.find(address);
-    if (it == accounts_.end()) return {};
-    auto s = it->second->storage.find(slot);
-    return s == it->second->storage.end() ? uint256{} : s->second;
+    if (it == accounts_.end() || !it->second->storage) return {};
+    const auto& slots = it->second->storage->slots;
+    auto s = slots.find(slot);
+    return s == slots.end() ? uint256{} : s->second;
 }
 
 BytesView WorldState::code(const Hash32& code_hash) const {
@@ -114,7 +119,8 @@ BytesView WorldState::code(const Hash32& code_hash) const {
 
 Hash32 WorldState::storage_root(const Address& address) {
     auto it = accounts_.find(address);
-    return it == accounts_.end() ? kEmptyTrieRoot : it->second->storage_trie.root();
+    return it == accounts_.end() || !it->second->storage ? kEmptyTrieRoot
+                                                         : it->second->storage->trie.root();
 }
 
 StateDiff WorldState::apply(const StateDiff& diff) {
@@ -128,7 +134,8 @@ StateDiff WorldState::apply(const StateDiff& diff) {
     };
     // Records every slot of an account whose storage is about to go, so the reverse restores it.
     auto remember_all_slots = [&](const Address& a, const Entry& entry) {
-        for (const auto& [slot, value] : entry.storage)
+        if (!entry.storage) return;
+        for (const auto& [slot, value] : entry.storage->slots)
             reverse.storage.try_emplace({a, slot}, value);
     };
 
@@ -154,8 +161,7 @@ StateDiff WorldState::apply(const StateDiff& diff) {
         auto it = accounts_.find(address);
         if (it == accounts_.end()) continue;
         remember_all_slots(address, *it->second);
-        it->second->storage.clear();
-        it->second->storage_trie.clear();
+        it->second->storage.reset();
         touched.insert(address);
     }
     for (const auto& [key, value] : diff.storage) {
@@ -166,9 +172,7 @@ StateDiff WorldState::apply(const StateDiff& diff) {
             remember_account(address);
             it = accounts_.emplace(address, std::make_unique<Entry>()).first;
         }
-        auto old = it->second->storage.find(slot);
-        reverse.storage.try_emplace(key,
-                                    old == it->second->storage.end() ? uint256{} : old->second);
+        reverse.storage.try_emplace(key, storage(address, slot));
         set_slot(*it->second, slot, value);
         touched.insert(address);
     }

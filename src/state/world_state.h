@@ -54,10 +54,15 @@ class WorldState final : public StateReader {
     std::map<Address, Account> accounts() const;
 
   private:
+    struct Storage {
+        std::unordered_map<Hash32, uint256> slots;
+        trie::SecureTrie trie;
+    };
     struct Entry {
         Account account;
-        std::unordered_map<Hash32, uint256> storage;
-        trie::SecureTrie storage_trie;
+        // Null while the account holds no slot: most accounts never do, and an empty map and
+        // trie would cost about 100 bytes each of a million accounts (docs/performance.md).
+        std::unique_ptr<Storage> storage;
     };
     void set_slot(Entry& entry, const Hash32& slot, const uint256& value);
     void update_account_leaf(const Address& address, Entry& entry);

@@ -100,6 +100,47 @@ TEST(WorldState, RootChangesExactlyWhenStateChanges) {
     EXPECT_EQ(ws.account(addr(1))->balance, uint256(1000));
 }
 
+TEST(WorldState, AnAccountsStorageComesWithItsFirstSlotAndGoesWithItsLast) {
+    WorldState ws;
+    StateDiff create;
+    create.accounts[addr(1)] = Account{1, uint256(1), kEmptyCodeHash};
+    ws.apply(create);
+    const Hash32 without_slots = ws.root();
+    EXPECT_EQ(ws.storage_root(addr(1)), kEmptyTrieRoot);
+    EXPECT_EQ(ws.storage_size(addr(1)), 0u);
+
+    StateDiff two;
+    two.storage[{addr(1), slot(1)}] = uint256(11);
+    two.storage[{addr(1), slot(2)}] = uint256(22);
+    ws.apply(two);
+    EXPECT_EQ(ws.storage_size(addr(1)), 2u);
+    EXPECT_NE(ws.storage_root(addr(1)), kEmptyTrieRoot);
+    EXPECT_EQ(ws.root(), reference_root({{addr(1), Account{1, uint256(1), kEmptyCodeHash}}},
+                                        {{{addr(1), slot(1)}, uint256(11)},
+                                         {{addr(1), slot(2)}, uint256(22)}}));
+
+    StateDiff one_left;
+    one_left.storage[{addr(1), slot(1)}] = uint256{};
+    StateDiff reverse = ws.apply(one_left);
+    EXPECT_EQ(ws.storage_size(addr(1)), 1u);
+    StateDiff none_left;
+    none_left.storage[{addr(1), slot(2)}] = uint256{};
+    ws.apply(none_left);
+    EXPECT_EQ(ws.storage_size(addr(1)), 0u);
+    EXPECT_EQ(ws.storage(addr(1), slot(2)), uint256{});
+    EXPECT_EQ(ws.storage_root(addr(1)), kEmptyTrieRoot);
+    EXPECT_EQ(ws.root(), without_slots);
+
+    // Clearing a slot the account never had changes nothing; a slot can come back.
+    StateDiff absent;
+    absent.storage[{addr(1), slot(9)}] = uint256{};
+    ws.apply(absent);
+    EXPECT_EQ(ws.root(), without_slots);
+    ws.apply(reverse);  // slot 1 = 11 again
+    EXPECT_EQ(ws.storage(addr(1), slot(1)), uint256(11));
+    EXPECT_EQ(ws.storage_size(addr(1)), 1u);
+}
+
 TEST(WorldState, ReverseOfDeletionRestoresStorage) {
     WorldState ws;
     StateDiff d;
