@@ -1,6 +1,6 @@
 # Thin wrappers over the CMake presets in CMakePresets.json.
 # `make run` and `make test` are the quick start; each installs what is missing first.
-.PHONY: deps build run test test-asan bench bench-load bench-network bench-peers fuzz format format-check clean sim
+.PHONY: deps build run test test-asan bench bench-load bench-state bench-network bench-peers fuzz format format-check clean sim
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_rlp fuzz_transaction fuzz_x509 fuzz_rpc fuzz_eth_api fuzz_evm fuzz_frame fuzz_config fuzz_consensus fuzz_governance
@@ -63,6 +63,22 @@ bench-load: build
 	./build/release/honeycomb dev --data-dir $$dir/data --rpc-addr 127.0.0.1:18600 --quiet \
 	  --txpool-capacity 200000 > $$dir/node.log 2>&1 & node=$$!; \
 	./build/release/honeycomb bench --rpc http://127.0.0.1:18600 $(BENCH_ARGS) --pid $$node; \
+	rc=$$?; kill $$node; wait $$node; rm -rf $$dir; exit $$rc
+
+# Peak RSS with a large state: a dev chain created with LOAD_STATE_ACCOUNTS generated accounts
+# and restarted (creating the genesis is a one-off, not what a node holds), then the load above.
+LOAD_STATE_ACCOUNTS ?= 1000000
+bench-state: build
+	@dir=$$(mktemp -d); \
+	./build/release/honeycomb dev --data-dir $$dir/data --rpc-addr 127.0.0.1:18601 --quiet \
+	  --genesis-accounts $(LOAD_STATE_ACCOUNTS) > $$dir/create.log 2>&1 & node=$$!; \
+	for i in $$(seq 1200); do grep -q "JSON-RPC listening" $$dir/create.log && break; sleep 0.5; done; \
+	grep -q "JSON-RPC listening" $$dir/create.log || { cat $$dir/create.log; kill $$node; exit 1; }; \
+	kill $$node; wait $$node; \
+	./build/release/honeycomb dev --data-dir $$dir/data --rpc-addr 127.0.0.1:18601 --quiet \
+	  --txpool-capacity 200000 > $$dir/node.log 2>&1 & node=$$!; \
+	for i in $$(seq 1200); do grep -q "JSON-RPC listening" $$dir/node.log && break; sleep 0.5; done; \
+	./build/release/honeycomb bench --rpc http://127.0.0.1:18601 $(BENCH_ARGS) --pid $$node; \
 	rc=$$?; kill $$node; wait $$node; rm -rf $$dir; exit $$rc
 
 # The same load against a fresh local 4-organisation network (honeycomb up), submitted to and

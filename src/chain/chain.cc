@@ -124,9 +124,25 @@ bool log_matches(const LogFilter& filter, const Log& log) {
     return true;
 }
 
+Address generated_account(uint64_t i) {
+    static constexpr std::string_view kTag = "honeycomb generated account";
+    Bytes preimage(kTag.begin(), kTag.end());
+    const Bytes n = be64(i);
+    preimage.insert(preimage.end(), n.begin(), n.end());
+    const Hash32 h = keccak256(preimage);
+    Address a;
+    std::copy(h.bytes.end() - 20, h.bytes.end(), a.bytes.begin());
+    return a;
+}
+
 std::pair<BlockHeader, state::StateDiff> make_genesis(const ChainConfig& config) {
     state::StateDiff diff;
-    for (const auto& a : config.alloc) {
+    for (uint64_t i = 0; i < config.generated.count; ++i) {
+        state::Account acc;
+        acc.balance = config.generated.balance;
+        diff.accounts[generated_account(i)] = acc;
+    }
+    for (const auto& a : config.alloc) {  // listed accounts win over generated ones
         state::Account acc;
         acc.balance = a.balance;
         diff.accounts[a.address] = acc;

@@ -35,6 +35,16 @@ struct GenesisAccount {
     uint256 balance;
 };
 
+// Accounts a genesis names by count instead of listing them (a state of realistic size for
+// measurements, without a genesis file of a million entries): account i lives at
+// generated_account(i) and holds `balance`.
+struct GeneratedAccounts {
+    uint64_t count = 0;
+    uint256 balance;
+};
+// The last 20 bytes of keccak256("honeycomb generated account" || 8-byte big-endian i).
+Address generated_account(uint64_t i);
+
 // Everything that determines the genesis block, and with it the chain's identity.
 struct ChainConfig {
     uint64_t chain_id = 1337;
@@ -42,6 +52,7 @@ struct ChainConfig {
     uint256 base_fee;                 // the minimum gas price, constant; 0 runs the chain free
     uint64_t genesis_timestamp = 0;
     std::vector<GenesisAccount> alloc;
+    GeneratedAccounts generated;  // in addition to alloc
     // A consortium's identity (its organisations and validators): the genesis block's extra data
     // when set, so two consortia never share a genesis; otherwise the extra data is the chain id.
     std::optional<Hash32> consortium_id;

@@ -72,6 +72,7 @@ struct DevOptions {
     uint64_t block_gas_limit = 30'000'000;
     uint64_t max_block_txs = 5000;
     std::string prefund = "10000000000000000000000";  // 10,000 ether in wei
+    uint64_t genesis_accounts = 0;
     std::string coinbase = "0x0000000000000000000000000000000000000000";
     std::vector<std::string> cors;
     size_t rpc_threads = 2;
@@ -145,6 +146,7 @@ int run_dev(const DevOptions& o) {
         chain_config.genesis_timestamp = static_cast<uint64_t>(std::time(nullptr));
         for (const auto& a : node::kDevAccounts)
             chain_config.alloc.push_back({*parse_address(a.address), *prefund});
+        chain_config.generated = {o.genesis_accounts, *prefund};
         chain_config.governance = node::dev_governance(chain_config);
         if (auto st = node::write_genesis_file(genesis_path, chain_config); !st)
             return fail(st.error().message);
@@ -279,6 +281,11 @@ int main(int argc, char** argv) {
     dev_cmd
         ->add_option("--prefund", dev.prefund,
                      "Wei given to each development account (when the chain is created)")
+        ->capture_default_str();
+    dev_cmd
+        ->add_option("--genesis-accounts", dev.genesis_accounts,
+                     "Generated accounts funded like the development accounts (when the chain is "
+                     "created): a state of realistic size for measurements")
         ->capture_default_str();
     dev_cmd->add_option("--coinbase", dev.coinbase, "Address that receives transaction fees")
         ->capture_default_str();

@@ -15,6 +15,9 @@ Status write_genesis_file(const std::filesystem::path& path, const chain::ChainC
                         {"baseFee", config.base_fee.to_hex()},
                         {"timestamp", uint256(config.genesis_timestamp).to_hex()},
                         {"alloc", alloc}};
+    if (config.generated.count > 0)
+        j["generatedAccounts"] = {{"count", config.generated.count},
+                                  {"balance", config.generated.balance.to_hex()}};
     // Written to a temporary name and renamed, so a crash never leaves half a file.
     std::filesystem::path tmp = path;
     tmp += ".tmp";
@@ -67,6 +70,17 @@ Result<chain::ChainConfig> read_genesis_file(const std::filesystem::path& path) 
         auto balance = uint256::from_string(entry["balance"].get<std::string>());
         if (!balance) return bad("alloc " + addr + ": " + balance.error().message);
         c.alloc.push_back({*a, *balance});
+    }
+    if (j.contains("generatedAccounts")) {
+        const auto& g = j["generatedAccounts"];
+        if (!g.is_object() || !g.contains("count") || !g["count"].is_number_unsigned() ||
+            !g.contains("balance") || !g["balance"].is_string())
+            return bad(
+                "generatedAccounts must be {\"count\": a positive integer, \"balance\": a hex "
+                "string}");
+        auto balance = uint256::from_string(g["balance"].get<std::string>());
+        if (!balance) return bad("generatedAccounts balance: " + balance.error().message);
+        c.generated = {g["count"].get<uint64_t>(), *balance};
     }
     c.governance = dev_governance(c);
     return c;

@@ -496,6 +496,23 @@ TEST(Chain, GenesisFundsAccountsAndDependsOnTheChainId) {
                                           consortium.consortium_id->bytes.end()));
 }
 
+TEST(Chain, GeneratedGenesisAccountsAreFundedAndPartOfTheIdentity) {
+    Key alice = key(1);
+    auto plain = open_memory(config_for({alice}));
+    auto config = config_for({alice});
+    config.generated = {3, uint256(42)};
+    auto chain = open_memory(config);
+    EXPECT_NE(chain->genesis_hash(), plain->genesis_hash());
+    EXPECT_NE(chain->head().state_root, plain->head().state_root);
+    for (uint64_t i = 0; i < 3; ++i)
+        EXPECT_EQ(chain->account(generated_account(i)).balance, uint256(42)) << i;
+    EXPECT_EQ(chain->account(generated_account(3)).balance, uint256(0));
+    EXPECT_NE(generated_account(0), generated_account(1));
+    // The listed accounts keep their own balances.
+    EXPECT_EQ(chain->account(alice.address).balance, uint256(1'000'000) * kGwei * kGwei);
+    EXPECT_TRUE(chain->verify());
+}
+
 TEST(Chain, StateRootChangesWithStateAndBlocksAreIndexed) {
     Key alice = key(1), bob = key(2);
     auto chain = open_memory(config_for({alice}));

@@ -238,6 +238,7 @@ TEST(GenesisFile, RoundTripsAndRejectsBadInput) {
     c.base_fee = uint256(7);
     c.genesis_timestamp = 1700000000;
     c.alloc = {{dev_address(0), uint256(5)}, {dev_address(1), uint256::max()}};
+    c.generated = {3, uint256(11)};
     auto path = dir.path() / "genesis.json";
     ASSERT_TRUE(write_genesis_file(path, c));
     auto back = read_genesis_file(path);
@@ -246,6 +247,8 @@ TEST(GenesisFile, RoundTripsAndRejectsBadInput) {
     EXPECT_EQ(back->gas_limit, 1234567u);
     EXPECT_EQ(back->base_fee, uint256(7));
     EXPECT_EQ(back->genesis_timestamp, 1700000000u);
+    EXPECT_EQ(back->generated.count, 3u);
+    EXPECT_EQ(back->generated.balance, uint256(11));
     // The development chain's governance is open, and follows from the rest.
     ASSERT_TRUE(back->governance);
     EXPECT_EQ(back->governance->mode, governance::PermissionMode::open);
@@ -253,6 +256,13 @@ TEST(GenesisFile, RoundTripsAndRejectsBadInput) {
     // Same genesis block either way: the file is a faithful record of the chain's identity.
     c.governance = dev_governance(c);
     EXPECT_EQ(chain::make_genesis(*back).first.hash(), chain::make_genesis(c).first.hash());
+
+    std::ofstream(dir.path() / "generated.json")
+        << R"({"chainId": 1, "gasLimit": "0x1", "baseFee": "0x0", "timestamp": "0x0",)"
+        << R"( "alloc": {}, "generatedAccounts": {"count": -3, "balance": "0x1"}})";
+    auto negative = read_genesis_file(dir.path() / "generated.json");
+    ASSERT_FALSE(negative);
+    EXPECT_NE(negative.error().message.find("generatedAccounts"), std::string::npos);
 
     std::ofstream(dir.path() / "bad.json") << "{\"chainId\": -1}";
     auto bad = read_genesis_file(dir.path() / "bad.json");
