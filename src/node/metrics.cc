@@ -65,6 +65,12 @@ void Metrics::gauge(const std::string& name, const std::string& help,
     e.gauge = std::move(read);
 }
 
+void Metrics::counter(const std::string& name, const std::string& help,
+                      std::function<double()> read) {
+    gauge(name, help, std::move(read));
+    entries_[name].read_counter = true;
+}
+
 std::string Metrics::render() const {
     std::string out;
     for (const auto& [name, e] : entries_) {
@@ -82,7 +88,7 @@ std::string Metrics::render() const {
             out += name + "_sum " + number(s.sum) + "\n";
             out += name + "_count " + std::to_string(s.count) + "\n";
         } else if (e.gauge) {
-            out += "# TYPE " + name + " gauge\n";
+            out += "# TYPE " + name + (e.read_counter ? " counter\n" : " gauge\n");
             out += name + " " + number(e.gauge()) + "\n";
         }
     }

@@ -56,6 +56,8 @@ class Metrics {
     Histogram& histogram(const std::string& name, const std::string& help,
                          std::vector<double> bounds);
     void gauge(const std::string& name, const std::string& help, std::function<double()> read);
+    // A counter kept elsewhere (it only grows), read when rendered.
+    void counter(const std::string& name, const std::string& help, std::function<double()> read);
 
     // The Prometheus text exposition format (version 0.0.4), metrics in name order.
     std::string render() const;
@@ -65,7 +67,8 @@ class Metrics {
         std::string help;
         std::unique_ptr<Counter> counter;
         std::unique_ptr<Histogram> histogram;
-        std::function<double()> gauge;
+        std::function<double()> gauge;  // or a counter read from elsewhere, with read_counter
+        bool read_counter = false;
     };
     std::map<std::string, Entry> entries_;
 };

@@ -68,7 +68,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
         "hc_commit_latency_seconds",
         "Time from a transaction's admission at this node to the commit of its block",
         latency_buckets());
-    node->metrics_.gauge(
+    node->metrics_.counter(
         "hc_signature_recoveries_total",
         "secp256k1 public-key recoveries by this process: about one per transaction it sees",
         [] { return double(crypto::secp256k1_recoveries()); });

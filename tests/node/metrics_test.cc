@@ -11,6 +11,8 @@ TEST(Metrics, RendersCountersGaugesAndCumulativeHistogramBuckets) {
     Histogram& latency = m.histogram("hc_commit_latency_seconds", "Latency", {0.1, 1});
     double height = 3;
     m.gauge("hc_block_height", "Head", [&height] { return height; });
+    uint64_t recoveries = 7;
+    m.counter("hc_recoveries_total", "Kept elsewhere", [&recoveries] { return recoveries; });
     txs.add(5);
     txs.add();
     latency.observe(0.05);
@@ -18,6 +20,7 @@ TEST(Metrics, RendersCountersGaugesAndCumulativeHistogramBuckets) {
     latency.observe(0.5);
     latency.observe(7);
     height = 4;  // read at render time
+    recoveries = 9;
 
     EXPECT_EQ(m.render(),
               "# HELP hc_block_height Head\n"
@@ -32,7 +35,10 @@ TEST(Metrics, RendersCountersGaugesAndCumulativeHistogramBuckets) {
               "hc_commit_latency_seconds_count 4\n"
               "# HELP hc_committed_transactions_total Committed transactions\n"
               "# TYPE hc_committed_transactions_total counter\n"
-              "hc_committed_transactions_total 6\n");
+              "hc_committed_transactions_total 6\n"
+              "# HELP hc_recoveries_total Kept elsewhere\n"
+              "# TYPE hc_recoveries_total counter\n"
+              "hc_recoveries_total 9\n");
 }
 
 TEST(Metrics, LatencyBucketsDoubleFromAMillisecond) {

@@ -131,7 +131,8 @@ TEST(Node, EachTransactionsSignerIsRecoveredOnceFromSubmissionToCommit) {
     // Admission recovered each once; proposing, voting on and executing the block did not.
     EXPECT_EQ(crypto::secp256k1_recoveries() - before, kTxs);
     const std::string metrics = (*node)->metrics().render();
-    EXPECT_NE(metrics.find("\nhc_signature_recoveries_total "), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("\n# TYPE hc_signature_recoveries_total counter\n"), std::string::npos)
+        << metrics;
 }
 
 TEST(Node, ASingleValidatorCommitsOnlyForTransactions) {
