@@ -75,7 +75,7 @@ struct DevOptions {
     uint64_t genesis_accounts = 0;
     std::string coinbase = "0x0000000000000000000000000000000000000000";
     std::vector<std::string> cors;
-    size_t rpc_threads = 2;
+    size_t rpc_threads = rpc::ServerConfig{}.threads;
     size_t max_connections = 512;
     size_t max_body_bytes = 5 * 1024 * 1024;
     size_t max_batch = 1000;
