@@ -588,7 +588,10 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
         out.block.transactions.push_back(t.tx);
         out.tx_hashes.push_back(t.hash);
     }
-    // Encoded before readers are locked out: none of this depends on the state root.
+    // Built before readers are locked out: none of this depends on the state root (the
+    // transactions and receipts tries included).
+    out.block.header = header_for(env, parent_hash, ex, Hash32{});
+    out.block.header.extra_data = origin.extra_data;
     Bytes body = encode_body(out.block.transactions);
     Bytes receipts = encode_receipts(ex.receipts);
 
@@ -599,8 +602,7 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
         if (head_hash_ != parent_hash)
             return make_error(Errc::internal, "commit_block called concurrently: the head moved");
         state::StateDiff reverse = state_.apply(ex.diff);
-        out.block.header = header_for(env, parent_hash, ex, state_.root());
-        out.block.header.extra_data = origin.extra_data;
+        out.block.header.state_root = state_.root();
         out.hash = out.block.header.hash();
         out.receipts = std::move(ex.receipts);
         out.rejected = std::move(ex.rejected);

@@ -73,7 +73,10 @@ Result<Hash32> TxPool::add(BytesView raw) {
     // Cheap before the signature recovery below; checked again under the lock.
     if (contains(hash)) return reject("already known");
 
-    auto sender = checked_sender(tx, hash);
+    // Not pooled (checked just above), so only the cache can know the sender.
+    if (Status checked = check_transaction(tx, config_.chain_id); !checked)
+        return map_validation_error(checked.error());
+    auto sender = recover_once(tx, hash);
     if (!sender) return map_validation_error(sender.error());
     if (Status allowed = state_.permits(tx, *sender); !allowed) return allowed.error();
 
@@ -428,6 +431,10 @@ std::optional<Address> TxPool::sender(const Hash32& hash) const {
 Result<Address> TxPool::checked_sender(const Transaction& tx, const Hash32& hash) {
     HC_TRY(check_transaction(tx, config_.chain_id));
     if (auto pooled = sender(hash)) return *pooled;
+    return recover_once(tx, hash);
+}
+
+Result<Address> TxPool::recover_once(const Transaction& tx, const Hash32& hash) {
     if (auto known = recovered_.find(hash)) return *known;
     HC_ASSIGN_OR_RETURN(const Address recovered, recover_sender(tx));
     recovered_.insert(hash, recovered);

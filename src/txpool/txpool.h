@@ -192,6 +192,8 @@ class TxPool {
     void untrack_tail(Sender& s);
     void track_tail(Sender& s);
     void erase_if_empty(SenderMap::iterator it);
+    // The sender from the cache of recent recoveries, or recovered (and cached).
+    Result<Address> recover_once(const Transaction& tx, const Hash32& hash);
     // Bumps epoch_; when `only` is set, the pooled senders among them, otherwise all.
     void sync_after_commit(std::optional<std::span<const Address>> only);
 
