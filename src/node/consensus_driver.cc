@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 
 #include "codec/rlp.h"
 #include "common/durable_file.h"
@@ -398,10 +397,11 @@ void ConsensusDriver::on_frame(PeerId from, Bytes frame) {
     wake_.notify_one();
 }
 
-void ConsensusDriver::on_local_transaction(const Hash32& hash) {
+void ConsensusDriver::on_local_transactions(std::vector<Hash32> hashes) {
+    if (hashes.empty()) return;
     {
         std::lock_guard lock(mu_);
-        events_.push_back(LocalTxEvent{hash});
+        events_.push_back(LocalTxEvent{std::move(hashes)});
     }
     wake_.notify_one();
 }
@@ -466,10 +466,13 @@ Status ConsensusDriver::run_until_idle() {
 void ConsensusDriver::handle(Event event, uint64_t now_ms) {
     if (!failure_) return;
     if (auto* f = std::get_if<FrameEvent>(&event)) return handle_frame(f->from, f->frame, now_ms);
-    const Hash32& hash = std::get<LocalTxEvent>(event).hash;
-    if (gossip_.empty()) gossip_since_ms_ = now_ms;
-    gossip_.push_back(hash);
-    flush_gossip(now_ms, false);
+    // Only the committee needs them; its only member needs no gossip.
+    if (link_ && epoch_.validators.size() > (epoch_.self ? 1u : 0u)) {
+        const std::vector<Hash32>& hashes = std::get<LocalTxEvent>(event).hashes;
+        if (gossip_.empty()) gossip_since_ms_ = now_ms;
+        gossip_.insert(gossip_.end(), hashes.begin(), hashes.end());
+        flush_gossip(now_ms, false);
+    }
     if (replica_) apply(replica_->on_payload_available(now_ms));
 }
 
@@ -517,8 +520,8 @@ void ConsensusDriver::handle_frame(PeerId from, const Bytes& frame, uint64_t now
             auto txs = payload_transactions(body);
             if (!txs) return reject(txs.error().message);
             bool added = false;
-            for (BytesView raw : *txs)
-                added |= pool_.add(raw).ok();  // known, stale or invalid ones are just skipped
+            for (const auto& result : pool_.add_batch(*txs))
+                added |= result.ok();  // known, stale or invalid ones are just skipped
             if (added && replica_) apply(replica_->on_payload_available(now_ms));
             return;
         }
@@ -536,9 +539,7 @@ void ConsensusDriver::flush_gossip(uint64_t now_ms, bool force) {
     if (!force && gossip_.size() < settings_.gossip_batch_txs &&
         now_ms < gossip_since_ms_ + settings_.gossip_interval_ms)
         return;
-    std::vector<Bytes> raws;
-    for (const Hash32& h : gossip_)
-        if (auto p = pool_.get(h)) raws.push_back(std::move(p->raw));
+    const std::vector<Bytes> raws = pool_.raws(gossip_);
     gossip_.clear();
     if (raws.empty() || !link_) return;
     std::vector<BytesView> views(raws.begin(), raws.end());
@@ -634,21 +635,28 @@ Result<bool> ConsensusDriver::execute(const Block& block, Bytes record) {
                           "committed block at height " + std::to_string(block.header.height) +
                               " does not follow the ledger head " + std::to_string(head));
     std::vector<chain::BlockTx> txs;
-    auto raws = payload_transactions(block.payload);
-    if (!raws) return raws.error();  // valid() accepted it, so this is a bug
-    std::vector<Address> senders;
-    senders.reserve(raws->size());
-    for (BytesView raw : *raws) {
-        auto tx = decode_transaction(raw);
-        if (!tx) continue;
-        // The decoder accepts only the canonical encoding, so this is transaction_hash(*tx).
-        const Hash32 hash = keccak256(raw);
-        // Recovered once: at admission, or when a proposal brought it first.
-        auto sender = pool_.checked_sender(*tx, hash);
-        if (!sender) continue;
-        senders.push_back(*sender);
-        txs.push_back({std::move(*tx), hash, *sender});
+    if (auto kept = prepared_.find(keccak256(block.payload)); kept != prepared_.end()) {
+        txs = std::move(kept->second.txs);
+        prepared_.erase(kept);
+    } else {  // not prepared here: it came by sync, or was proposed before a restart
+        auto raws = payload_transactions(block.payload);
+        if (!raws) return raws.error();  // the committee accepted it, so this is a bug
+        txs.reserve(raws->size());
+        for (BytesView raw : *raws) {
+            auto tx = decode_transaction(raw);
+            if (!tx) continue;
+            // The decoder accepts only the canonical encoding, so this is transaction_hash(*tx).
+            const Hash32 hash = keccak256(raw);
+            // Recovered once: at admission, or when a peer's gossip brought it first.
+            auto sender = pool_.checked_sender(*tx, hash);
+            if (!sender) continue;
+            txs.push_back({std::move(*tx), hash, *sender});
+        }
     }
+    std::vector<Address> senders;
+    senders.reserve(txs.size());
+    for (const chain::BlockTx& t : txs)
+        senders.push_back(t.sender);
     chain::BlockOrigin origin;
     const BlockId id = block.id();
     origin.extra_data.assign(id.bytes.begin(), id.bytes.end());
@@ -809,51 +817,90 @@ bool ConsensusDriver::has_pending() {
 }
 
 Bytes ConsensusDriver::take_payload(std::span<const BytesView> exclude) {
-    std::set<Hash32> taken;
-    for (BytesView payload : exclude) {
-        auto raws = payload_transactions(payload);
-        if (!raws) continue;
-        for (BytesView raw : *raws)
-            taken.insert(keccak256(raw));
-    }
+    const std::unordered_set<Hash32> taken = hashes_in(exclude);
     const uint64_t gas_limit = chain_.gas_limit();
     auto pending = pool_.pending_block(gas_limit, settings_.max_block_txs + taken.size());
     std::vector<BytesView> chosen;
+    std::vector<chain::BlockTx> txs;
     size_t bytes = 0;
-    for (const auto& p : pending) {
+    for (auto& p : pending) {
         if (chosen.size() == settings_.max_block_txs) break;
-        if (taken.count(p.hash)) continue;
+        if (taken.contains(p.hash)) continue;
         if (bytes + p.raw.size() + 16 > kMaxPayloadSize) break;
         bytes += p.raw.size() + 16;
         chosen.push_back(p.raw);
+        txs.push_back({std::move(p.tx), p.hash, p.sender});
     }
     // pending holds the bytes chosen points into until the encoding is done.
-    return encode_payload(chosen);
+    Bytes payload = encode_payload(chosen);
+    keep_prepared(keccak256(payload), std::move(txs));
+    return payload;
 }
 
 bool ConsensusDriver::valid(BytesView payload, std::span<const BytesView> exclude) {
     if (payload.size() > kMaxPayloadSize) return false;
-    auto raws = payload_transactions(payload);
-    if (!raws) return false;
-    if (!payload.empty() && raws->empty()) return false;  // canonical: empty payload is ""
-    if (raws->size() > settings_.max_block_txs) return false;
-    std::set<Hash32> seen;
-    for (BytesView p : exclude)
-        if (auto r = payload_transactions(p))
-            for (BytesView raw : *r)
-                seen.insert(keccak256(raw));
-    uint64_t gas = 0;
+    const Prepared* p = prepared(payload, keccak256(payload));
+    if (!p) return false;
+    if (p->txs.size() > settings_.max_block_txs) return false;
     const uint64_t gas_limit = chain_.gas_limit();
-    for (BytesView raw : *raws) {
-        auto tx = decode_transaction(raw);
-        if (!tx) return false;
-        const Hash32 hash = keccak256(raw);           // canonical, so transaction_hash(*tx)
-        if (!seen.insert(hash).second) return false;  // repeated
-        if (!pool_.checked_sender(*tx, hash)) return false;
-        gas += tx->gas_limit;
+    uint64_t gas = 0;
+    for (const chain::BlockTx& t : p->txs) {
+        gas += t.tx.gas_limit;
         if (gas > gas_limit) return false;
     }
+    if (exclude.empty()) return true;
+    const std::unordered_set<Hash32> taken = hashes_in(exclude);
+    for (const chain::BlockTx& t : p->txs)
+        if (taken.contains(t.hash)) return false;  // repeats one of a block it extends
     return true;
+}
+
+void ConsensusDriver::keep_prepared(const Hash32& payload_hash, std::vector<chain::BlockTx> txs) {
+    if (prepared_.size() >= kMaxPrepared) {
+        auto oldest = std::min_element(prepared_.begin(), prepared_.end(), [](auto& a, auto& b) {
+            return a.second.order < b.second.order;
+        });
+        prepared_.erase(oldest);
+    }
+    prepared_.insert_or_assign(payload_hash, Prepared{std::move(txs), ++prepared_order_});
+}
+
+const ConsensusDriver::Prepared* ConsensusDriver::prepared(BytesView payload,
+                                                           const Hash32& payload_hash) {
+    if (auto kept = prepared_.find(payload_hash); kept != prepared_.end()) return &kept->second;
+    auto raws = payload_transactions(payload);
+    if (!raws) return nullptr;
+    if (!payload.empty() && raws->empty()) return nullptr;  // canonical: empty payload is ""
+    if (raws->size() > settings_.max_block_txs) return nullptr;
+    std::vector<chain::BlockTx> txs;
+    txs.reserve(raws->size());
+    std::unordered_set<Hash32> seen;
+    for (BytesView raw : *raws) {
+        auto tx = decode_transaction(raw);
+        if (!tx) return nullptr;
+        const Hash32 hash = keccak256(raw);             // canonical, so transaction_hash(*tx)
+        if (!seen.insert(hash).second) return nullptr;  // repeated
+        auto sender = pool_.checked_sender(*tx, hash);
+        if (!sender) return nullptr;
+        txs.push_back({std::move(*tx), hash, *sender});
+    }
+    keep_prepared(payload_hash, std::move(txs));
+    return &prepared_.at(payload_hash);
+}
+
+std::unordered_set<Hash32> ConsensusDriver::hashes_in(std::span<const BytesView> payloads) {
+    std::unordered_set<Hash32> out;
+    for (BytesView payload : payloads) {
+        if (auto kept = prepared_.find(keccak256(payload)); kept != prepared_.end()) {
+            for (const chain::BlockTx& t : kept->second.txs)
+                out.insert(t.hash);
+            continue;
+        }
+        if (auto raws = payload_transactions(payload))
+            for (BytesView raw : *raws)
+                out.insert(keccak256(raw));
+    }
+    return out;
 }
 
 }  // namespace hc::node

@@ -40,6 +40,8 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include "chain/chain.h"
@@ -118,8 +120,8 @@ class ConsensusDriver final : public consensus::PayloadSource {
 
     // A frame from peer `from` (authenticated by the transport). Any thread.
     void on_frame(PeerId from, Bytes frame);
-    // A transaction was admitted to the pool locally (RPC): gossip it, and maybe propose.
-    void on_local_transaction(const Hash32& hash);
+    // Transactions were admitted to the pool locally (RPC): gossip them, and maybe propose.
+    void on_local_transactions(std::vector<Hash32> hashes);
 
     // Called on the driver thread after each block is committed and executed.
     void on_block(std::function<void(const chain::CommittedBlock&)> listener);
@@ -154,8 +156,15 @@ class ConsensusDriver final : public consensus::PayloadSource {
         consensus::Signer* signer = nullptr;
     };
     struct LocalTxEvent {
-        Hash32 hash;
+        std::vector<Hash32> hashes;
     };
+    // A payload's transactions decoded, hashed and with their senders: each block's are worked
+    // out once per node (when proposing it, or checking it for a vote), not again to execute it.
+    struct Prepared {
+        std::vector<chain::BlockTx> txs;
+        uint64_t order = 0;  // when it was prepared: the oldest go first past kMaxPrepared
+    };
+    static constexpr size_t kMaxPrepared = 64;
     using Event = std::variant<FrameEvent, LocalTxEvent>;
 
     void loop();
@@ -187,6 +196,14 @@ class ConsensusDriver final : public consensus::PayloadSource {
     void send_to_peer(PeerId to, uint8_t kind, Bytes body);
     void send_to_committee(uint8_t kind, const Bytes& body);
     void fail(const Error& e);
+    // Keeps txs as the prepared form of the payload hashing to payload_hash.
+    void keep_prepared(const Hash32& payload_hash, std::vector<chain::BlockTx> txs);
+    // The prepared form of a payload: kept, or decoded now (and kept). Null when the payload
+    // does not decode, repeats a transaction, holds one whose checks or signer fail, or
+    // asks for more gas than a block has.
+    const Prepared* prepared(BytesView payload, const Hash32& payload_hash);
+    // The hashes of the transactions in `payloads` (the uncommitted blocks a new one extends).
+    std::unordered_set<Hash32> hashes_in(std::span<const BytesView> payloads);
     Result<consensus::Block> committed_tip() const;
     bool is_boundary(uint64_t height) const;
 
@@ -203,6 +220,9 @@ class ConsensusDriver final : public consensus::PayloadSource {
     // the blocks to discard.
     std::optional<std::vector<consensus::Block>> pending_switch_;
     std::vector<std::function<void(const chain::CommittedBlock&)>> listeners_;
+
+    std::unordered_map<Hash32, Prepared> prepared_;  // by payload hash
+    uint64_t prepared_order_ = 0;
 
     std::unique_ptr<consensus::Replica> replica_;
     uint64_t timer_deadline_ = 0;  // 0: none

@@ -683,14 +683,29 @@ void EthApi::register_methods(rpc::Dispatcher& d) {
         return json(hex_data(value_or_fail(chain.storage_at(a, slot, n)).to_be()));
     });
 
-    d.add("eth_sendRawTransaction", [&node](const json& p, rpc::Session&) -> MethodResult {
-        return guarded([&]() -> MethodResult {
-            Bytes raw = parse_data(param(p, 0, "transaction"), "transaction");
-            auto hash = node.submit_raw_transaction(raw);
-            if (!hash) return rpc::transaction_rejected(hash.error().message);
-            return json(hex_data(*hash));
+    // Batched: a batch's transactions reach the pool together (one lock, not one each).
+    d.add_batched(
+        "eth_sendRawTransaction", [&node](std::span<const json* const> params, rpc::Session&) {
+            std::vector<MethodResult> out(params.size());
+            std::vector<Bytes> raws;
+            std::vector<size_t> slot;  // raws[k] answers out[slot[k]]
+            for (size_t i = 0; i < params.size(); ++i) {
+                out[i] = guarded([&]() -> MethodResult {
+                    raws.push_back(parse_data(param(*params[i], 0, "transaction"), "transaction"));
+                    slot.push_back(i);
+                    return json();
+                });
+            }
+            const std::vector<BytesView> views(raws.begin(), raws.end());
+            std::vector<Result<Hash32>> hashes = node.submit_raw_transactions(views);
+            for (size_t k = 0; k < slot.size(); ++k) {
+                if (!hashes[k])
+                    out[slot[k]] = rpc::transaction_rejected(hashes[k].error().message);
+                else
+                    out[slot[k]] = json(hex_data(*hashes[k]));
+            }
+            return out;
         });
-    });
     d.add("eth_sendTransaction", [](const json&, rpc::Session&) -> MethodResult {
         return rpc::method_not_supported(
             "eth_sendTransaction is not available: this node holds no keys (eth_accounts is "

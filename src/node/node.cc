@@ -92,14 +92,25 @@ Node::~Node() {
 }
 
 Result<Hash32> Node::submit_raw_transaction(BytesView raw) {
-    HC_ASSIGN_OR_RETURN(Hash32 hash, pool_->add(raw));
+    return std::move(submit_raw_transactions(std::span<const BytesView>(&raw, 1)).front());
+}
+
+std::vector<Result<Hash32>> Node::submit_raw_transactions(std::span<const BytesView> raws) {
+    std::vector<Result<Hash32>> results = pool_->add_batch(raws);
+    std::vector<Hash32> admitted;
+    admitted.reserve(results.size());
+    for (const auto& r : results)
+        if (r) admitted.push_back(*r);
+    if (admitted.empty()) return results;
+    const auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(admitted_mu_);
-        admitted_.emplace(hash, std::chrono::steady_clock::now());
+        for (const Hash32& hash : admitted)
+            admitted_.emplace(hash, now);
     }
     // Only what clients submit here is gossiped: what peers gossiped they sent to everyone.
-    driver_->on_local_transaction(hash);
-    return hash;
+    driver_->on_local_transactions(std::move(admitted));
+    return results;
 }
 
 void Node::observe_commit(const chain::CommittedBlock& block) {

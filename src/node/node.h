@@ -60,6 +60,9 @@ class Node {
 
     // Admits a signed transaction (the eth_sendRawTransaction path) through the pool's checks.
     Result<Hash32> submit_raw_transaction(BytesView raw);
+    // The same for many at once (an RPC batch), each with its own outcome, in order: they reach
+    // the pool, and the consensus thread, together.
+    std::vector<Result<Hash32>> submit_raw_transactions(std::span<const BytesView> raws);
 
     // Called on the consensus thread after each block is committed, in registration order.
     // REQUIRES: registered before start().

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <exception>
+#include <optional>
 #include <utility>
 
 namespace hc::rpc {
@@ -263,28 +264,34 @@ std::vector<std::string> LocalSession::sent() const {
 // ---- Dispatcher ----
 
 void Dispatcher::add(std::string name, Method method) {
+    batched_.erase(name);
     methods_[std::move(name)] = std::move(method);
 }
 
-bool Dispatcher::contains(std::string_view name) const {
-    return methods_.find(name) != methods_.end();
+void Dispatcher::add_batched(std::string name, BatchMethod method) {
+    methods_.erase(name);
+    batched_[std::move(name)] = std::move(method);
 }
 
-// Answers one request object (or whatever stands in its place in a batch); "" for a
-// notification. raw_id, when given, is the spelling of a non-integer numeric id.
-std::string Dispatcher::handle_request(const json& request, const std::string* raw_id,
-                                       Session& session) const {
+bool Dispatcher::contains(std::string_view name) const {
+    return methods_.find(name) != methods_.end() || batched_.find(name) != batched_.end();
+}
+
+// raw_id, when given, is the spelling of a non-integer numeric id.
+std::variant<Dispatcher::Call, std::string> Dispatcher::parse_call(
+    const json& request, const std::string* raw_id) const {
     if (!request.is_object())
         return error_response("null", invalid_request("request must be a JSON object"));
 
+    Call call;
     const auto id_it = request.find("id");
-    const bool notification = id_it == request.end();
-    std::string id = "null";
-    if (!notification) {
+    call.notification = id_it == request.end();
+    call.id = "null";
+    if (!call.notification) {
         if (id_it->is_number_float() && raw_id != nullptr) {
-            id = *raw_id;
+            call.id = *raw_id;
         } else if (id_it->is_number() || id_it->is_string() || id_it->is_null()) {
-            id = dump(*id_it);
+            call.id = dump(*id_it);
         } else {
             return error_response("null",
                                   invalid_request(R"("id" must be a number, a string or null)"));
@@ -294,46 +301,98 @@ std::string Dispatcher::handle_request(const json& request, const std::string* r
     const auto version = request.find("jsonrpc");
     if (version == request.end() || !version->is_string() ||
         version->get_ref<const std::string&>() != "2.0") {
-        return error_response(id, invalid_request(R"("jsonrpc" must be "2.0")"));
+        return error_response(call.id, invalid_request(R"("jsonrpc" must be "2.0")"));
     }
     const auto method = request.find("method");
     if (method == request.end() || !method->is_string()) {
-        return error_response(id, invalid_request(R"("method" must be a string)"));
+        return error_response(call.id, invalid_request(R"("method" must be a string)"));
     }
+    call.method = &method->get_ref<const std::string&>();
     static const json kNoParams = json::array();
-    const json* params = &kNoParams;
+    call.params = &kNoParams;
     if (const auto p = request.find("params"); p != request.end() && !p->is_null()) {
         if (!p->is_array() && !p->is_object()) {
-            return error_response(id, invalid_request(R"("params" must be an array or an object)"));
+            return error_response(call.id,
+                                  invalid_request(R"("params" must be an array or an object)"));
         }
-        params = &*p;
+        call.params = &*p;
     }
+    return call;
+}
 
-    const std::string& name = method->get_ref<const std::string&>();
-    MethodResult result;
-    if (const auto m = methods_.find(std::string_view(name)); m == methods_.end()) {
-        result =
-            method_not_found("the method " + truncated(name) + " does not exist/is not available");
-    } else {
-        try {
-            result = m->second(*params, session);
-        } catch (const json::type_error& e) {
-            result = invalid_params("invalid params: " + strip_json_prefix(e.what()));
-        } catch (const json::out_of_range& e) {
-            result = invalid_params("invalid params: " + strip_json_prefix(e.what()));
-        } catch (const std::exception& e) {
-            result = internal_error(e.what());
-        } catch (...) {
-            result = internal_error("internal error");
-        }
+namespace {
+
+// What a method's exception means to the client.
+template <typename F>
+auto mapping_exceptions(F&& run) -> decltype(run()) {
+    try {
+        return run();
+    } catch (const json::type_error& e) {
+        return invalid_params("invalid params: " + strip_json_prefix(e.what()));
+    } catch (const json::out_of_range& e) {
+        return invalid_params("invalid params: " + strip_json_prefix(e.what()));
+    } catch (const std::exception& e) {
+        return internal_error(e.what());
+    } catch (...) {
+        return internal_error("internal error");
     }
-    if (notification) return {};
-    if (const auto* error = std::get_if<RpcError>(&result)) return error_response(id, *error);
+}
+
+}  // namespace
+
+MethodResult Dispatcher::invoke(const Call& call, Session& session) const {
+    const std::string& name = *call.method;
+    if (const auto m = methods_.find(std::string_view(name)); m != methods_.end())
+        return mapping_exceptions(
+            [&]() -> MethodResult { return m->second(*call.params, session); });
+    if (const auto m = batched_.find(std::string_view(name)); m != batched_.end()) {
+        const Call* one = &call;
+        return std::move(invoke_batched(m->second, std::span(&one, 1), session).front());
+    }
+    return method_not_found("the method " + truncated(name) + " does not exist/is not available");
+}
+
+std::vector<MethodResult> Dispatcher::invoke_batched(const BatchMethod& method,
+                                                     std::span<const Call* const> calls,
+                                                     Session& session) const {
+    std::vector<const json*> params;
+    params.reserve(calls.size());
+    for (const Call* c : calls)
+        params.push_back(c->params);
+    std::optional<RpcError> failed;
+    std::vector<MethodResult> results;
+    try {
+        results = method(params, session);
+    } catch (...) {
+        failed = std::get<RpcError>(mapping_exceptions([]() -> MethodResult { throw; }));
+    }
+    if (!failed && results.size() != calls.size())
+        failed = internal_error("the method " + *calls.front()->method + " answered " +
+                                std::to_string(results.size()) + " of " +
+                                std::to_string(calls.size()) + " requests");
+    if (failed) results.assign(calls.size(), *failed);
+    return results;
+}
+
+std::string Dispatcher::respond(const Call& call, const MethodResult& result) const {
+    if (call.notification) return {};
+    if (const auto* error = std::get_if<RpcError>(&result)) return error_response(call.id, *error);
     const json& value = std::get<json>(result);
     if (value.is_discarded()) {
-        return error_response(id, internal_error("the method " + name + " returned no value"));
+        return error_response(call.id,
+                              internal_error("the method " + *call.method + " returned no value"));
     }
-    return result_response(id, value);
+    return result_response(call.id, value);
+}
+
+// Answers one request object (or whatever stands in its place in a batch); "" for a
+// notification.
+std::string Dispatcher::handle_request(const json& request, const std::string* raw_id,
+                                       Session& session) const {
+    auto parsed = parse_call(request, raw_id);
+    if (auto* error = std::get_if<std::string>(&parsed)) return std::move(*error);
+    const Call& call = std::get<Call>(parsed);
+    return respond(call, invoke(call, session));
 }
 
 std::string Dispatcher::handle_body(std::string_view body, Session& session) const {
@@ -368,9 +427,44 @@ std::string Dispatcher::handle_body(std::string_view body, Session& session) con
                                                      " requests exceeds the limit of " +
                                                      std::to_string(limits_.max_batch)));
     }
-    std::string out = "[";
+    std::vector<std::variant<Call, std::string>> parsed;
+    parsed.reserve(root.size());
+    for (size_t i = 0; i < root.size(); ++i)
+        parsed.push_back(parse_call(root[i], raw_id(i)));
+    std::vector<std::string> responses(root.size());
+    std::vector<bool> done(root.size(), false);
     for (size_t i = 0; i < root.size(); ++i) {
-        std::string response = handle_request(root[i], raw_id(i), session);
+        if (done[i]) continue;
+        done[i] = true;
+        if (auto* error = std::get_if<std::string>(&parsed[i])) {
+            responses[i] = std::move(*error);
+            continue;
+        }
+        const Call& call = std::get<Call>(parsed[i]);
+        const auto batched = batched_.find(std::string_view(*call.method));
+        if (batched == batched_.end()) {
+            responses[i] = respond(call, invoke(call, session));
+            continue;
+        }
+        // This request and every later one for the same method, in one call.
+        std::vector<size_t> group = {i};
+        for (size_t j = i + 1; j < root.size(); ++j) {
+            const Call* other = std::get_if<Call>(&parsed[j]);
+            if (other && !done[j] && *other->method == *call.method) {
+                group.push_back(j);
+                done[j] = true;
+            }
+        }
+        std::vector<const Call*> calls;
+        calls.reserve(group.size());
+        for (size_t j : group)
+            calls.push_back(&std::get<Call>(parsed[j]));
+        const std::vector<MethodResult> results = invoke_batched(batched->second, calls, session);
+        for (size_t k = 0; k < group.size(); ++k)
+            responses[group[k]] = respond(*calls[k], results[k]);
+    }
+    std::string out = "[";
+    for (std::string& response : responses) {
         if (response.empty()) continue;
         if (out.size() > 1) out += ',';
         out += response;

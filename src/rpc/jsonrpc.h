@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -152,6 +153,12 @@ class LocalSession final : public Session {
 // the Dispatcher answers -32602 for nlohmann type_error/out_of_range (a param of the wrong
 // shape) and -32603 for anything else, with the exception's message.
 using Method = std::function<MethodResult(const nlohmann::json& params, Session& session)>;
+// A method that answers many requests of one batch in one call: params[i] are the i-th one's
+// params, and the answer holds one result per request, in order. For work that pays to do
+// together (eth_sendRawTransaction admits a batch's transactions under one pool lock). A request
+// outside a batch is a batch of one. Exceptions are mapped as for a Method, for every request.
+using BatchMethod = std::function<std::vector<MethodResult>(
+    std::span<const nlohmann::json* const> params, Session& session)>;
 
 // Routes requests to methods by name. Thread safety: handle() may run concurrently on many
 // threads once every add() is done; methods must then be thread-safe themselves.
@@ -162,6 +169,9 @@ class Dispatcher {
     // Registers (or replaces) a method.
     // REQUIRES: no concurrent handle().
     void add(std::string name, Method method);
+    // Registers (or replaces) a method that takes a batch's requests for it at once.
+    // REQUIRES: no concurrent handle().
+    void add_batched(std::string name, BatchMethod method);
     bool contains(std::string_view name) const;
     const Limits& limits() const { return limits_; }
 
@@ -174,16 +184,34 @@ class Dispatcher {
     // -32600; body longer than max_body_bytes, batch longer than max_batch, or nesting deeper
     // than max_depth -> one -32005 naming the limit (depth is checked as the parser reads each
     // bracket, so an arbitrarily deep input costs nothing and never recurses); unknown method ->
-    // -32601. Ids are echoed: numbers with their spelling kept (1.50 stays 1.50, 1e2 stays 1e2),
-    // strings as the same string (escapes may be spelled differently). Invalid requests are
-    // answered even without an id (with id null); valid notifications never are, even when the
-    // method fails.
+    // -32601. A batch's requests for one batched method (add_batched) run together, at the first
+    // of them; JSON-RPC lets a server process a batch in any order. Ids are echoed: numbers with
+    // their spelling kept (1.50 stays 1.50, 1e2 stays 1e2), strings as the same string (escapes may
+    // be spelled differently). Invalid requests are answered even without an id (with id null);
+    // valid notifications never are, even when the method fails.
     std::string handle(std::string_view body, Session& session) const noexcept;
 
   private:
     std::string handle_body(std::string_view body, Session& session) const;
     std::string handle_request(const nlohmann::json& request, const std::string* raw_id,
                                Session& session) const;
+    // A request that is well formed: its id as it is echoed, its method's name and its params.
+    struct Call {
+        std::string id;
+        bool notification = false;
+        const std::string* method = nullptr;
+        const nlohmann::json* params = nullptr;
+    };
+    // The Call in `request`, or the error response for it.
+    std::variant<Call, std::string> parse_call(const nlohmann::json& request,
+                                               const std::string* raw_id) const;
+    MethodResult invoke(const Call& call, Session& session) const;
+    // The results of the batched method `name` for each of calls (all calling it).
+    std::vector<MethodResult> invoke_batched(const BatchMethod& method,
+                                             std::span<const Call* const> calls,
+                                             Session& session) const;
+    // The response text for a call's result; "" for a notification.
+    std::string respond(const Call& call, const MethodResult& result) const;
 
     struct Hash {
         using is_transparent = void;
@@ -193,6 +221,7 @@ class Dispatcher {
     };
     Limits limits_;
     std::unordered_map<std::string, Method, Hash, std::equal_to<>> methods_;
+    std::unordered_map<std::string, BatchMethod, Hash, std::equal_to<>> batched_;
 };
 
 }  // namespace hc::rpc

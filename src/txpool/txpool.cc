@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <unordered_map>
 #include <utility>
 
 #include "common/keccak.h"
@@ -56,6 +57,10 @@ TxPool::TxPool(Config config, const AccountReader& state)
     : config_(std::move(config)), state_(state) {}
 
 Result<Hash32> TxPool::add(BytesView raw) {
+    return std::move(add_batch(std::span<const BytesView>(&raw, 1)).front());
+}
+
+Result<TxPool::Candidate> TxPool::decode_candidate(BytesView raw) const {
     if (raw.size() > kMaxTransactionSize)
         return reject("oversized data: transaction is " + std::to_string(raw.size()) +
                       " bytes, limit " + std::to_string(kMaxTransactionSize));
@@ -66,19 +71,21 @@ Result<Hash32> TxPool::add(BytesView raw) {
                               "transaction type not supported: " + decoded.error().message);
         return reject("invalid transaction: " + decoded.error().message);
     }
-    const Transaction& tx = *decoded;
     // The decoder accepts only the canonical encoding: this is transaction_hash(tx) without
     // encoding the transaction again.
     const Hash32 hash = keccak256(raw);
-    // Cheap before the signature recovery below; checked again under the lock.
-    if (contains(hash)) return reject("already known");
+    return Candidate{std::move(*decoded), hash, Address{}, raw};
+}
 
-    // Not pooled (checked just above), so only the cache can know the sender.
+Status TxPool::check_candidate(Candidate& c) {
+    const Transaction& tx = c.tx;
+    // Not pooled (the caller checked), so only the cache can know the sender.
     if (Status checked = check_transaction(tx, config_.chain_id); !checked)
         return map_validation_error(checked.error());
-    auto sender = recover_once(tx, hash);
+    auto sender = recover_once(tx, c.hash);
     if (!sender) return map_validation_error(sender.error());
-    if (Status allowed = state_.permits(tx, *sender); !allowed) return allowed.error();
+    c.sender = *sender;
+    if (Status allowed = state_.permits(tx, c.sender); !allowed) return allowed.error();
 
     if (tx.gas_limit > config_.block_gas_limit)
         return reject("exceeds block gas limit: gas " + std::to_string(tx.gas_limit) +
@@ -96,26 +103,74 @@ Result<Hash32> TxPool::add(BytesView raw) {
         return reject("transaction underpriced: tip cap " + tip_cap_of(tx).to_dec() +
                       " wei gives an effective gas price of " + with_tip.to_dec() +
                       " wei, below the minimum gas price " + floor.to_dec() + " wei");
+    return {};
+}
 
+std::vector<Result<Hash32>> TxPool::add_batch(std::span<const BytesView> raws) {
+    std::vector<Result<Hash32>> out;
+    out.reserve(raws.size());
+    std::vector<Candidate> candidates;
+    std::vector<size_t> slot;  // candidates[i] answers out[slot[i]]
+    candidates.reserve(raws.size());
+    for (BytesView raw : raws) {
+        auto c = decode_candidate(raw);
+        if (!c) {
+            out.emplace_back(c.error());
+            continue;
+        }
+        slot.push_back(out.size());
+        out.emplace_back(c->hash);
+        candidates.push_back(std::move(*c));
+    }
+    // Cheap before the signature recoveries below; checked again under the lock.
+    {
+        std::lock_guard lock(mu_);
+        for (size_t i = 0; i < candidates.size(); ++i)
+            if (by_hash_.contains(candidates[i].hash)) out[slot[i]] = reject("already known");
+    }
+    std::vector<size_t> checked;  // indexes into candidates that passed the stateless checks
+    checked.reserve(candidates.size());
+    for (size_t i = 0; i < candidates.size(); ++i) {
+        if (!out[slot[i]]) continue;
+        if (Status s = check_candidate(candidates[i]); !s) {
+            out[slot[i]] = s.error();
+            continue;
+        }
+        checked.push_back(i);
+    }
+    if (checked.empty()) return out;
+
+    std::vector<Hash32> admitted;
+    admitted.reserve(checked.size());
+    std::function<void(const Hash32&)> listener;
+    std::unordered_map<Address, AccountState> accounts;
     for (;;) {
         const uint64_t seen = epoch_.load(std::memory_order_acquire);
         // Read without holding mu_: the chain may take its own locks in there.
-        const AccountState account = state_.account(*sender);
-        std::function<void(const Hash32&)> listener;
-        {
-            std::lock_guard lock(mu_);
-            // A block committed while we read: the account may be stale, so read it again.
-            if (epoch_.load(std::memory_order_relaxed) != seen) continue;
-            auto admitted = admit(tx, raw, hash, *sender, account);
-            if (!admitted) return admitted.error();
-            listener = listener_;
+        accounts.clear();
+        for (size_t i : checked) {
+            const Address& sender = candidates[i].sender;
+            if (!accounts.contains(sender)) accounts.emplace(sender, state_.account(sender));
         }
-        if (listener) listener(hash);
-        return hash;
+        std::lock_guard lock(mu_);
+        // A block committed while we read: the accounts may be stale, so read them again.
+        if (epoch_.load(std::memory_order_relaxed) != seen) continue;
+        for (size_t i : checked) {
+            Candidate& c = candidates[i];
+            auto result = admit(std::move(c.tx), c.raw, c.hash, c.sender, accounts.at(c.sender));
+            if (result) admitted.push_back(c.hash);
+            out[slot[i]] = std::move(result);
+        }
+        listener = listener_;
+        break;
     }
+    if (listener)
+        for (const Hash32& hash : admitted)
+            listener(hash);
+    return out;
 }
 
-Result<Hash32> TxPool::admit(const Transaction& tx, BytesView raw, const Hash32& hash,
+Result<Hash32> TxPool::admit(Transaction tx, BytesView raw, const Hash32& hash,
                              const Address& sender, const AccountState& account) {
     if (by_hash_.contains(hash)) return reject("already known");
 
@@ -188,7 +243,8 @@ Result<Hash32> TxPool::admit(const Transaction& tx, BytesView raw, const Hash32&
                       to_checksum_address(sender) + " have " + account.balance.to_dec() + " want " +
                       need.to_dec());
 
-    entry.ptx.tx = tx;
+    const uint64_t nonce = tx.nonce;
+    entry.ptx.tx = std::move(tx);
     entry.ptx.hash = hash;
     entry.ptx.sender = sender;
     entry.ptx.raw.assign(raw.begin(), raw.end());
@@ -211,9 +267,9 @@ Result<Hash32> TxPool::admit(const Transaction& tx, BytesView raw, const Hash32&
 
     Sender& s = it->second;
     untrack_tail(s);
-    if (auto old = s.txs.find(tx.nonce); old != s.txs.end()) remove_entry(s, old);
+    if (auto old = s.txs.find(nonce); old != s.txs.end()) remove_entry(s, old);
     ++next_arrival_;
-    auto [pos, inserted] = s.txs.emplace(tx.nonce, std::move(entry));
+    auto [pos, inserted] = s.txs.emplace(nonce, std::move(entry));
     (void)inserted;
     by_hash_.emplace(hash, &pos->second);
     s.total_cost += pos->second.cost;
@@ -419,6 +475,15 @@ std::optional<PooledTx> TxPool::get(const Hash32& hash) const {
     auto it = by_hash_.find(hash);
     if (it == by_hash_.end()) return std::nullopt;
     return it->second->ptx;
+}
+
+std::vector<Bytes> TxPool::raws(std::span<const Hash32> hashes) const {
+    std::vector<Bytes> out;
+    out.reserve(hashes.size());
+    std::lock_guard lock(mu_);
+    for (const Hash32& hash : hashes)
+        if (auto it = by_hash_.find(hash); it != by_hash_.end()) out.push_back(it->second->ptx.raw);
+    return out;
 }
 
 std::optional<Address> TxPool::sender(const Hash32& hash) const {

@@ -108,6 +108,11 @@ class TxPool {
     // own sender's lower nonce. Legacy transactions without EIP-155 replay protection are
     // admitted, as validate_transaction allows them.
     Result<Hash32> add(BytesView raw);
+    // add() for each of `raws`, in order, with add()'s outcome for each. The checks and signer
+    // recoveries run without the pool lock and the admissions under one hold of it, so a batch
+    // (an RPC batch, a gossiped frame) costs one lock rather than one per transaction. A later
+    // transaction of the batch sees the earlier ones pooled (a sender's next nonce is admitted).
+    std::vector<Result<Hash32>> add_batch(std::span<const BytesView> raws);
 
     // Executable transactions for the next block, in execution order, without removing them.
     // For each sender, its pending run in nonce order; across senders, the highest effective tip
@@ -138,6 +143,8 @@ class TxPool {
     bool remove(const Hash32& hash);
 
     std::optional<PooledTx> get(const Hash32& hash) const;
+    // The encodings of those of `hashes` still pooled, in order, under one lock (gossip).
+    std::vector<Bytes> raws(std::span<const Hash32> hashes) const;
     // The recovered sender of a pooled transaction, without copying the transaction.
     std::optional<Address> sender(const Hash32& hash) const;
 
@@ -180,8 +187,21 @@ class TxPool {
     };
     using SenderMap = std::unordered_map<Address, Sender>;
 
-    Result<Hash32> admit(const Transaction& tx, BytesView raw, const Hash32& hash,
-                         const Address& sender, const AccountState& account);
+    // A decoded submission on its way in; sender is set by check_candidate.
+    struct Candidate {
+        Transaction tx;
+        Hash32 hash;
+        Address sender;
+        BytesView raw;
+    };
+    // The size limit and the decoding, with add()'s errors.
+    Result<Candidate> decode_candidate(BytesView raw) const;
+    // The checks that need no pool state: stateless validity, the signer (recovered once),
+    // the consortium's permission, the gas limit and the price floor.
+    Status check_candidate(Candidate& c);
+    // REQUIRES: mu_ held.
+    Result<Hash32> admit(Transaction tx, BytesView raw, const Hash32& hash, const Address& sender,
+                         const AccountState& account);
     // Drops what the account state makes stale or unaffordable, and recounts the pending run.
     // Erases the sender when nothing is left; returns false then.
     bool sync_sender(SenderMap::iterator it, const AccountState& account);

@@ -124,7 +124,7 @@ TEST(ConsensusDriver, SingleValidatorCommitsAndRestartsFromItsState) {
     build(m, keys, 0, nullptr, dir.path() / "consensus", rocks(dir.path() / "chain"));
     auto hash = m.pool->add(transfer(0, 0, 5));
     ASSERT_TRUE(hash);
-    m.driver->on_local_transaction(*hash);
+    m.driver->on_local_transactions({*hash});
     ASSERT_TRUE(m.driver->run_until_idle());
     // The transaction's block is committed by the (empty) block after it.
     ASSERT_EQ(m.chain->head_number(), 1u);
@@ -140,7 +140,7 @@ TEST(ConsensusDriver, SingleValidatorCommitsAndRestartsFromItsState) {
     // A second transaction commits the empty block and then its own.
     auto second = m.pool->add(transfer(1, 0, 7));
     ASSERT_TRUE(second);
-    m.driver->on_local_transaction(*second);
+    m.driver->on_local_transactions({*second});
     ASSERT_TRUE(m.driver->run_until_idle());
     EXPECT_EQ(m.chain->head_number(), 3u);
     EXPECT_TRUE(m.chain->verify());
@@ -152,7 +152,7 @@ TEST(ConsensusDriver, SingleValidatorCommitsAndRestartsFromItsState) {
     EXPECT_EQ(m.chain->head_number(), 3u);
     auto third = m.pool->add(transfer(2, 0, 9));
     ASSERT_TRUE(third);
-    m.driver->on_local_transaction(*third);
+    m.driver->on_local_transactions({*third});
     ASSERT_TRUE(m.driver->run_until_idle());
     EXPECT_EQ(m.chain->head_number(), 5u);
     EXPECT_EQ(m.chain->account(dev_address(3)).balance, uint256(1'000'021));
@@ -205,7 +205,7 @@ TEST(ConsensusDriver, FourValidatorsAgreeAndALateOneCatchesUpBySync) {
     for (uint64_t n = 0; n < 10; ++n) {
         auto h = members[n % 3].pool->add(transfer(n % 3, n / 3, 1));
         ASSERT_TRUE(h) << h.error().to_string();
-        members[n % 3].driver->on_local_transaction(*h);
+        members[n % 3].driver->on_local_transactions({*h});
     }
     auto all_in = [&](size_t count) {
         for (size_t i = 0; i < count; ++i)
@@ -394,7 +394,7 @@ class GovernedNetwork {
             auto h = n.m.pool->add(transfer(from, nonces[from], 1));
             if (h) {
                 ++nonces[from];
-                n.m.driver->on_local_transaction(*h);
+                n.m.driver->on_local_transactions({*h});
             }
             std::this_thread::sleep_for(30ms);
         }

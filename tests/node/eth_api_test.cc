@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/keccak.h"
 #include "crypto/secp256k1.h"
 #include "node/dev_accounts.h"
 
@@ -254,6 +255,45 @@ TEST_F(EthApiTest, CommitCertificatesNameTheirSigners) {
     json bad = call("honeycomb_commitCertificate", {"one"});
     ASSERT_TRUE(bad.contains("error")) << bad.dump();
     EXPECT_EQ(bad["error"]["code"], -32602);
+}
+
+TEST_F(EthApiTest, ABatchOfRawTransactionsIsAnsweredPerTransactionAndCommitted) {
+    Address to;
+    to.bytes[0] = 7;
+    const std::string first = raw_transfer(1, to, 0, uint256(3));
+    json batch = json::array();
+    auto add = [&](json id, json params) {
+        batch.push_back({{"jsonrpc", "2.0"},
+                         {"id", id},
+                         {"method", "eth_sendRawTransaction"},
+                         {"params", params}});
+    };
+    add(1, {first});
+    add(2, {"0x1234"});
+    add(3, {raw_transfer(1, to, 1, uint256(4))});
+    batch.push_back({{"jsonrpc", "2.0"}, {"id", 4}, {"method", "eth_chainId"}});
+    add(5, {42});
+    add(6, {first});
+    add(7, {raw_transfer(2, to, 0, uint256(5))});
+    const json out = json::parse(dispatcher_.handle(batch.dump(), http_));
+    ASSERT_TRUE(out.is_array()) << out.dump();
+    ASSERT_EQ(out.size(), 7u) << out.dump();
+    for (size_t i = 0; i < out.size(); ++i)
+        EXPECT_EQ(out[i]["id"], i + 1) << out.dump();
+    EXPECT_EQ(out[0]["result"], keccak256(*from_hex(first)).hex());
+    EXPECT_EQ(out[1]["error"]["code"], rpc::kTransactionRejected);
+    EXPECT_TRUE(out[2].contains("result")) << out[2].dump();
+    EXPECT_TRUE(out[3].contains("result")) << out[3].dump();
+    EXPECT_EQ(out[4]["error"]["code"], rpc::kInvalidParams) << out[4].dump();
+    EXPECT_EQ(out[5]["error"]["message"], "already known");
+    EXPECT_TRUE(out[6].contains("result")) << out[6].dump();
+
+    const auto blocks = commit_pending();
+    size_t committed = 0;
+    for (const auto& b : blocks)
+        committed += b.tx_hashes.size();
+    EXPECT_EQ(committed, 3u);
+    EXPECT_EQ(result("eth_getBalance", {to_checksum_address(to), "latest"}), "0xc");
 }
 
 TEST_F(EthApiTest, RejectionsCarryEthereumWordingAndCodes) {

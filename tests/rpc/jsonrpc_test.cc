@@ -360,6 +360,89 @@ TEST_F(DispatcherTest, ConcurrentHandleCalls) {
     EXPECT_EQ(good.load(), 2000);
 }
 
+// A batched method sees a batch's requests for it in one call, and each gets its own answer.
+class BatchedDispatcherTest : public DispatcherTest {
+  protected:
+    BatchedDispatcherTest() {
+        dispatcher.add_batched("sum", [this](std::span<const json* const> params, Session&) {
+            calls_of_sum.push_back(params.size());
+            std::vector<MethodResult> out;
+            for (const json* p : params) {
+                if (!p->is_array() || p->empty() || !p->at(0).is_number_integer())
+                    out.emplace_back(invalid_params("sum takes one integer"));
+                else
+                    out.emplace_back(json(p->at(0).get<int>() + 100));
+            }
+            return out;
+        });
+        dispatcher.add_batched("short", [](std::span<const json* const>, Session&) {
+            return std::vector<MethodResult>{};  // a bug: fewer answers than requests
+        });
+        dispatcher.add_batched(
+            "throws_batch",
+            [](std::span<const json* const>, Session&) -> std::vector<MethodResult> {
+                throw std::runtime_error("batch on fire");
+            });
+    }
+    std::vector<size_t> calls_of_sum;
+};
+
+TEST_F(BatchedDispatcherTest, ABatchsRequestsForOneMethodGoInOneCallAnsweredInOrder) {
+    auto response = call(R"([
+        {"jsonrpc":"2.0","id":1,"method":"sum","params":[1]},
+        {"jsonrpc":"2.0","id":2,"method":"count"},
+        {"jsonrpc":"2.0","id":3,"method":"sum","params":["x"]},
+        {"jsonrpc":"2.0","method":"sum","params":[5]},
+        {"jsonrpc":"2.0","id":"four","method":"sum","params":[4]},
+        {"jsonrpc":"2.0","id":5,"method":7}
+    ])");
+    ASSERT_TRUE(response.is_array()) << response;
+    ASSERT_EQ(response.size(), 5u) << response;
+    EXPECT_EQ(response[0]["id"], 1);
+    EXPECT_EQ(response[0]["result"], 101);
+    EXPECT_EQ(response[1]["result"], 1);
+    expect_error(response[2], kInvalidParams, 3);
+    EXPECT_EQ(response[3]["id"], "four");
+    EXPECT_EQ(response[3]["result"], 104);
+    expect_error(response[4], kInvalidRequest, 5);
+    // One call for the four requests, the notification's included.
+    EXPECT_EQ(calls_of_sum, std::vector<size_t>{4});
+}
+
+TEST_F(BatchedDispatcherTest, ARequestAloneIsABatchOfOne) {
+    auto response = call(R"({"jsonrpc":"2.0","id":9,"method":"sum","params":[2]})");
+    EXPECT_EQ(response["result"], 102) << response;
+    EXPECT_EQ(calls_of_sum, std::vector<size_t>{1});
+    EXPECT_TRUE(dispatcher.contains("sum"));
+}
+
+TEST_F(BatchedDispatcherTest, AFailingBatchedMethodAnswersEveryRequestWithTheError) {
+    auto response = call(R"([
+        {"jsonrpc":"2.0","id":1,"method":"throws_batch"},
+        {"jsonrpc":"2.0","id":2,"method":"throws_batch"},
+        {"jsonrpc":"2.0","id":3,"method":"short"}
+    ])");
+    ASSERT_EQ(response.size(), 3u) << response;
+    EXPECT_EQ(expect_error(response[0], kInternalError, 1), "batch on fire");
+    EXPECT_EQ(expect_error(response[1], kInternalError, 2), "batch on fire");
+    EXPECT_NE(expect_error(response[2], kInternalError, 3).find("answered 0 of 1"),
+              std::string::npos);
+}
+
+TEST(DispatcherRegistry, AddAndAddBatchedReplaceEachOther) {
+    Dispatcher d;
+    LocalSession s;
+    d.add("m", [](const json&, Session&) -> MethodResult { return 1; });
+    d.add_batched("m", [](std::span<const json* const> params, Session&) {
+        return std::vector<MethodResult>(params.size(), json(2));
+    });
+    EXPECT_EQ(d.handle(R"({"jsonrpc":"2.0","id":1,"method":"m"})", s),
+              R"({"jsonrpc":"2.0","id":1,"result":2})");
+    d.add("m", [](const json&, Session&) -> MethodResult { return 3; });
+    EXPECT_EQ(d.handle(R"([{"jsonrpc":"2.0","id":1,"method":"m"}])", s),
+              R"([{"jsonrpc":"2.0","id":1,"result":3}])");
+}
+
 TEST(DispatcherRegistry, AddReplacesAndContains) {
     Dispatcher d;
     LocalSession s;

@@ -568,6 +568,53 @@ TEST_F(TxPoolTest, BlockCommitDropsWhatTheSenderCanNoLongerPay) {
     EXPECT_EQ(pool().size(), 0u);
 }
 
+TEST_F(TxPoolTest, ABatchGetsEachTransactionsOwnOutcomeInOrder) {
+    add_ok(dynamic(3, 0, 10, 1));
+    std::vector<Hash32> heard;
+    pool().set_listener([&](const Hash32& h) { heard.push_back(h); });
+    const Bytes a0 = dynamic(1, 0, 10, 1), a1 = dynamic(1, 1, 10, 1), b0 = dynamic(2, 0, 10, 1);
+    const Bytes garbage = {0xc0};
+    const Bytes known = dynamic(3, 0, 10, 1);
+    Transaction other_chain = dynamic_tx(0, 10, 1);
+    other_chain.chain_id = kChain + 1;
+    const Bytes wrong_chain = sign(other_chain, 4);
+    const std::vector<BytesView> batch = {a0, garbage, a1, known, b0, wrong_chain, a0};
+    const size_t reads_before = state_.reads();
+    auto results = pool().add_batch(batch);
+    ASSERT_EQ(results.size(), batch.size());
+    ASSERT_TRUE(results[0]) << results[0].error().message;
+    EXPECT_EQ(*results[0], hash_of(a0));
+    ASSERT_FALSE(results[1]);
+    EXPECT_THAT(results[1].error().message, StartsWith("invalid transaction"));
+    // Sender 1's next nonce sees the first one pooled.
+    ASSERT_TRUE(results[2]) << results[2].error().message;
+    EXPECT_EQ(*results[2], hash_of(a1));
+    ASSERT_FALSE(results[3]);
+    EXPECT_THAT(results[3].error().message, StartsWith("already known"));
+    ASSERT_TRUE(results[4]) << results[4].error().message;
+    ASSERT_FALSE(results[5]);
+    EXPECT_THAT(results[5].error().message, HasSubstr("invalid chain id"));
+    ASSERT_FALSE(results[6]);  // the batch's own first copy is pooled by now
+    EXPECT_THAT(results[6].error().message, StartsWith("already known"));
+    // One account read per sender admitted, however many of its transactions the batch holds.
+    EXPECT_EQ(state_.reads() - reads_before, 2u);
+    EXPECT_EQ(heard, (std::vector<Hash32>{hash_of(a0), hash_of(a1), hash_of(b0)}));
+    EXPECT_EQ(pool().pending_count(), 4u);
+    EXPECT_EQ(pool().pending_nonce(addr(1)), 2u);
+    // Each outcome is what add() alone says of the same transaction.
+    EXPECT_THAT(rejection(garbage), StartsWith("invalid transaction"));
+    EXPECT_THAT(rejection(wrong_chain), HasSubstr("invalid chain id"));
+    EXPECT_TRUE(pool().add_batch({}).empty());
+}
+
+TEST_F(TxPoolTest, RawsAreThePooledEncodingsInTheOrderAsked) {
+    const Bytes a0 = dynamic(1, 0, 10, 1), b0 = dynamic(2, 0, 10, 1);
+    add_ok(a0);
+    add_ok(b0);
+    const std::vector<Hash32> asked = {hash_of(b0), key(9), hash_of(a0)};
+    EXPECT_EQ(pool().raws(asked), (std::vector<Bytes>{b0, a0}));
+}
+
 TEST_F(TxPoolTest, AdmissionSeesAStateThatMovedOnBeforeTheCommitCallback) {
     add_ok(dynamic(1, 0, 10, 1));
     add_ok(dynamic(1, 1, 10, 1));
