@@ -11,6 +11,10 @@ namespace hc::txpool {
 
 namespace {
 
+// Every transaction's intrinsic gas, so the least any pooled transaction asks for: a block with
+// less left is full.
+constexpr uint64_t kTxGas = 21'000;
+
 Error reject(std::string message) {
     return make_error(Errc::invalid_argument, std::move(message));
 }
@@ -47,10 +51,16 @@ Error map_validation_error(const Error& e) {
 
 }  // namespace
 
+// The better first: std::*_heap and the heads' set agree on it.
+bool TxPool::HeadOrder::operator()(const Entry* a, const Entry* b) const {
+    if (a->effective_tip != b->effective_tip) return a->effective_tip > b->effective_tip;
+    return a->ptx.arrival < b->ptx.arrival;
+}
+
 bool TxPool::EvictOrder::operator()(const Entry* a, const Entry* b) const {
     if (a->effective_tip != b->effective_tip) return a->effective_tip < b->effective_tip;
     if (a->fee_cap != b->fee_cap) return a->fee_cap < b->fee_cap;
-    return a->ptx.arrival > b->ptx.arrival;
+    return a->ptx.arrival < b->ptx.arrival;
 }
 
 TxPool::TxPool(Config config, const AccountReader& state)
@@ -266,7 +276,7 @@ Result<Hash32> TxPool::admit(Transaction tx, BytesView raw, const Hash32& hash,
     }
 
     Sender& s = it->second;
-    untrack_tail(s);
+    untrack(s);
     if (auto old = s.txs.find(nonce); old != s.txs.end()) remove_entry(s, old);
     ++next_arrival_;
     auto [pos, inserted] = s.txs.emplace(nonce, std::move(entry));
@@ -274,7 +284,7 @@ Result<Hash32> TxPool::admit(Transaction tx, BytesView raw, const Hash32& hash,
     by_hash_.emplace(hash, &pos->second);
     s.total_cost += pos->second.cost;
     recount(s);
-    track_tail(s);
+    track(s);
     return hash;
 }
 
@@ -291,10 +301,10 @@ bool TxPool::evict_for(const Entry& incoming) {
                 break;
             auto it = senders_.find(victim->ptx.sender);
             Sender& s = it->second;
-            untrack_tail(s);
+            untrack(s);
             remove_entry(s, std::prev(s.txs.end()));
             recount(s);
-            track_tail(s);
+            track(s);
             erase_if_empty(it);
             return true;
         }
@@ -318,18 +328,27 @@ void TxPool::recount(Sender& s) {
     pending_total_ += run;
 }
 
-void TxPool::untrack_tail(Sender& s) {
-    if (!s.tracked_tail) return;
-    (s.tail_pending ? pending_tails_ : queued_tails_).erase(s.tracked_tail);
-    s.tracked_tail = nullptr;
+void TxPool::untrack(Sender& s) {
+    if (s.tracked_tail) {
+        (s.tail_pending ? pending_tails_ : queued_tails_).erase(s.tracked_tail);
+        s.tracked_tail = nullptr;
+    }
+    if (s.tracked_head) {
+        heads_.erase(s.tracked_head);
+        s.tracked_head = nullptr;
+    }
 }
 
-void TxPool::track_tail(Sender& s) {
+void TxPool::track(Sender& s) {
     if (s.txs.empty()) return;
     const auto& [nonce, entry] = *s.txs.rbegin();
     s.tracked_tail = &entry;
     s.tail_pending = nonce - s.base_nonce < s.pending;
     (s.tail_pending ? pending_tails_ : queued_tails_).insert(&entry);
+    if (s.pending > 0) {
+        s.tracked_head = &s.txs.find(s.base_nonce)->second;
+        heads_.insert(s.tracked_head);
+    }
 }
 
 void TxPool::erase_if_empty(SenderMap::iterator it) {
@@ -340,7 +359,7 @@ void TxPool::erase_if_empty(SenderMap::iterator it) {
 
 bool TxPool::sync_sender(SenderMap::iterator it, const AccountState& account) {
     Sender& s = it->second;
-    untrack_tail(s);
+    untrack(s);
     const uint64_t base = std::max(account.nonce, s.base_nonce);
     // Executed (or otherwise outdated) nonces.
     while (!s.txs.empty() && s.txs.begin()->first < base)
@@ -355,7 +374,7 @@ bool TxPool::sync_sender(SenderMap::iterator it, const AccountState& account) {
         remove_entry(s, cut++);
     s.base_nonce = base;
     recount(s);
-    track_tail(s);
+    track(s);
     if (s.txs.empty()) {
         erase_if_empty(it);
         return false;
@@ -410,34 +429,40 @@ std::vector<PooledTx> TxPool::pending_block(uint64_t max_gas, size_t max_count) 
     };
     // std::*_heap keep the largest on top: "less" is "worse" here.
     auto worse = [](const Cursor& a, const Cursor& b) {
-        const Entry& x = a.it->second;
-        const Entry& y = b.it->second;
-        if (x.effective_tip != y.effective_tip) return x.effective_tip < y.effective_tip;
-        return x.ptx.arrival > y.ptx.arrival;
+        return HeadOrder{}(&b.it->second, &a.it->second);
     };
 
     std::lock_guard lock(mu_);
-    std::vector<Cursor> heap;
-    heap.reserve(senders_.size());
-    for (const auto& [address, s] : senders_)
-        if (s.pending > 0) heap.push_back({s.txs.find(s.base_nonce), s.pending});
-    std::make_heap(heap.begin(), heap.end(), worse);
-
+    // Senders whose run has begun are merged, by a heap, with the heads of the others, which
+    // heads_ keeps in order: a block costs O(block log block), not O(senders).
+    std::vector<Cursor> started;
+    auto next_head = heads_.begin();
     std::vector<PooledTx> out;
     uint64_t gas_used = 0;
-    while (!heap.empty() && out.size() < max_count) {
-        std::pop_heap(heap.begin(), heap.end(), worse);
-        Cursor c = heap.back();
-        heap.pop_back();
+    while (out.size() < max_count && max_gas - gas_used >= kTxGas) {
+        Cursor c;
+        if (next_head != heads_.end() &&
+            (started.empty() || HeadOrder{}(*next_head, &started.front().it->second))) {
+            const Entry* head = *next_head++;
+            // Does not fit: the rest of this sender's run cannot go without it.
+            if (head->ptx.tx.gas_limit > max_gas - gas_used) continue;
+            const Sender& s = senders_.find(head->ptx.sender)->second;
+            c = {s.txs.find(s.base_nonce), s.pending};
+        } else if (!started.empty()) {
+            std::pop_heap(started.begin(), started.end(), worse);
+            c = started.back();
+            started.pop_back();
+            if (c.it->second.ptx.tx.gas_limit > max_gas - gas_used) continue;
+        } else {
+            break;
+        }
         const PooledTx& ptx = c.it->second.ptx;
-        // Does not fit: the rest of this sender's run cannot go without it.
-        if (ptx.tx.gas_limit > max_gas - gas_used) continue;
         gas_used += ptx.tx.gas_limit;
         out.push_back(ptx);
         if (--c.left > 0) {
             ++c.it;
-            heap.push_back(c);
-            std::push_heap(heap.begin(), heap.end(), worse);
+            started.push_back(c);
+            std::push_heap(started.begin(), started.end(), worse);
         }
     }
     return out;
@@ -462,10 +487,10 @@ bool TxPool::remove(const Hash32& hash) {
     const PooledTx& ptx = found->second->ptx;
     auto it = senders_.find(ptx.sender);
     auto entry = it->second.txs.find(ptx.tx.nonce);
-    untrack_tail(it->second);
+    untrack(it->second);
     remove_entry(it->second, entry);
     recount(it->second);
-    track_tail(it->second);
+    track(it->second);
     erase_if_empty(it);
     return true;
 }

@@ -118,7 +118,10 @@ class TxPool {
     // For each sender, its pending run in nonce order; across senders, the highest effective tip
     // (min(tip cap, fee cap - base fee)) first, ties by arrival. A transaction whose gas_limit no
     // longer fits in max_gas is skipped together with the rest of its sender's run, and filling
-    // continues with other senders. At most max_count transactions. O(n log senders).
+    // continues with other senders; filling stops once less than 21,000 gas is left (no
+    // transaction asks for less). At most max_count transactions. O(n log n) for the n taken (and
+    // the heads skipped): each sender's first pending transaction is kept in order as the pool
+    // changes, so a block does not visit every sender.
     // Uses the account nonces of the last on_block_committed (or admission), so call
     // on_block_committed after each block commits.
     std::vector<PooledTx> pending_block(uint64_t max_gas, size_t max_count) const;
@@ -173,6 +176,10 @@ class TxPool {
         uint256 effective_tip;  // min(tip cap, fee cap - base fee)
         uint256 cost;           // value + gas_limit * fee cap
     };
+    // Highest effective tip first; among equals the oldest first (block order).
+    struct HeadOrder {
+        bool operator()(const Entry* a, const Entry* b) const;
+    };
     // Cheapest first; among equals the newest first (it is evicted before older ones).
     struct EvictOrder {
         bool operator()(const Entry* a, const Entry* b) const;
@@ -184,6 +191,7 @@ class TxPool {
         uint256 total_cost;  // sum of cost over txs
         const Entry* tracked_tail = nullptr;  // the entry in queued_tails_ or pending_tails_
         bool tail_pending = false;
+        const Entry* tracked_head = nullptr;  // txs[base_nonce] in heads_, while pending > 0
     };
     using SenderMap = std::unordered_map<Address, Sender>;
 
@@ -209,8 +217,10 @@ class TxPool {
     bool evict_for(const Entry& incoming);
     void remove_entry(Sender& s, std::map<uint64_t, Entry>::iterator e);
     void recount(Sender& s);
-    void untrack_tail(Sender& s);
-    void track_tail(Sender& s);
+    // Takes the sender's tail (for eviction) and head (for blocks) out of the ordered sets before
+    // its transactions change, and puts them back after (with its pending run recounted).
+    void untrack(Sender& s);
+    void track(Sender& s);
     void erase_if_empty(SenderMap::iterator it);
     // The sender from the cache of recent recoveries, or recovered (and cached).
     Result<Address> recover_once(const Transaction& tx, const Hash32& hash);
@@ -226,6 +236,7 @@ class TxPool {
     std::unordered_map<Hash32, const Entry*> by_hash_;
     std::set<const Entry*, EvictOrder> queued_tails_;
     std::set<const Entry*, EvictOrder> pending_tails_;
+    std::set<const Entry*, HeadOrder> heads_;  // each sender's first pending transaction
     size_t pending_total_ = 0;
     uint64_t next_arrival_ = 0;
     // Bumped when on_block_committed starts, so that an admission that read the account before a

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "common/keccak.h"
@@ -664,6 +665,63 @@ TEST_F(TxPoolTest, PendingBlockRespectsGasAndCountLimits) {
 }
 
 // ---- listener ----
+
+// The order pending_block keeps incrementally (each sender's first pending transaction in the
+// heads' set) is the greedy merge of the senders' runs by effective tip, then arrival, whatever
+// the pool went through: admissions in any nonce order, replacements, removals, commits.
+TEST_F(TxPoolTest, BlockOrderIsTheMergeOfSendersRunsAfterAnyHistory) {
+    config_.capacity = 60;  // small enough that evictions happen too
+    std::mt19937_64 rng(11);
+    std::map<uint8_t, uint64_t> committed_nonce;
+    for (int step = 0; step < 400; ++step) {
+        const uint8_t signer = static_cast<uint8_t>(1 + rng() % 8);
+        const uint64_t base = committed_nonce[signer];
+        const int op = static_cast<int>(rng() % 10);
+        if (op < 7) {  // an admission, maybe a replacement or a gap
+            const uint64_t tip = 1 + rng() % 6;
+            (void)pool().add(dynamic(signer, base + rng() % 6, 20 + tip * 2, tip));
+        } else if (op == 7) {  // a block left one out for good
+            auto all = pool().pending_block(30'000'000, 1000);
+            if (!all.empty()) pool().remove(all[rng() % all.size()].hash);
+        } else {  // a block took the sender's first pending transaction
+            if (pool().pending_nonce(addr(signer)) == base) continue;  // it has none
+            state_.set(addr(signer), base + 1, kRich);
+            committed_nonce[signer] = base + 1;
+            const std::vector<Address> senders = {addr(signer)};
+            pool().on_block_committed(senders);
+        }
+        const std::vector<PooledTx> block = pool().pending_block(30'000'000, 1000);
+        ASSERT_EQ(block.size(), pool().pending_count()) << "step " << step;
+        // Replay: each sender's run from its account nonce on, the best head taken each time.
+        std::map<Address, uint64_t> account_nonce;
+        for (const auto& [signer_of, nonce] : committed_nonce)
+            account_nonce[addr(signer_of)] = nonce;
+        std::map<Address, std::vector<const PooledTx*>> runs;
+        for (const PooledTx& p : block)
+            runs[p.sender].push_back(&p);
+        for (auto& [sender, run] : runs) {
+            std::sort(run.begin(), run.end(),
+                      [](auto* a, auto* b) { return a->tx.nonce < b->tx.nonce; });
+            for (size_t i = 0; i < run.size(); ++i)
+                ASSERT_EQ(run[i]->tx.nonce, account_nonce[sender] + i) << "step " << step;
+        }
+        std::map<Address, size_t> taken;
+        for (const PooledTx& p : block) {
+            const PooledTx* best = nullptr;
+            for (auto& [sender, run] : runs) {
+                if (taken[sender] == run.size()) continue;
+                const PooledTx* head = run[taken[sender]];
+                if (!best ||
+                    head->tx.max_priority_fee_per_gas > best->tx.max_priority_fee_per_gas ||
+                    (head->tx.max_priority_fee_per_gas == best->tx.max_priority_fee_per_gas &&
+                     head->arrival < best->arrival))
+                    best = head;
+            }
+            ASSERT_EQ(p.hash, best->hash) << "step " << step;
+            ++taken[p.sender];
+        }
+    }
+}
 
 TEST_F(TxPoolTest, ListenerHearsEachAdmission) {
     std::vector<Hash32> heard;
