@@ -164,7 +164,7 @@ class ConsensusDriver final : public consensus::PayloadSource {
         std::vector<chain::BlockTx> txs;
         uint64_t order = 0;  // when it was prepared: the oldest go first past kMaxPrepared
     };
-    static constexpr size_t kMaxPrepared = 64;
+    static constexpr size_t kMaxPrepared = 16;
     using Event = std::variant<FrameEvent, LocalTxEvent>;
 
     void loop();
