@@ -821,13 +821,12 @@ bool ConsensusDriver::has_pending() {
 Bytes ConsensusDriver::take_payload(std::span<const BytesView> exclude) {
     const std::unordered_set<Hash32> taken = hashes_in(exclude);
     const uint64_t gas_limit = chain_.gas_limit();
-    auto pending = pool_.pending_block(gas_limit, settings_.max_block_txs + taken.size());
+    // What the blocks this one extends carry is still pooled until they commit: passed over.
+    auto pending = pool_.pending_block(gas_limit, settings_.max_block_txs, taken);
     std::vector<BytesView> chosen;
     std::vector<chain::BlockTx> txs;
     size_t bytes = 0;
     for (auto& p : pending) {
-        if (chosen.size() == settings_.max_block_txs) break;
-        if (taken.contains(p.hash)) continue;
         if (bytes + p.raw.size() + 16 > kMaxPayloadSize) break;
         bytes += p.raw.size() + 16;
         chosen.push_back(p.raw);

@@ -422,7 +422,8 @@ void TxPool::sync_after_commit(std::optional<std::span<const Address>> only) {
     }
 }
 
-std::vector<PooledTx> TxPool::pending_block(uint64_t max_gas, size_t max_count) const {
+std::vector<PooledTx> TxPool::pending_block(uint64_t max_gas, size_t max_count,
+                                            const std::unordered_set<Hash32>& skip) const {
     struct Cursor {
         std::map<uint64_t, Entry>::const_iterator it;
         size_t left;  // transactions of this sender's run still to offer, this one included
@@ -444,21 +445,22 @@ std::vector<PooledTx> TxPool::pending_block(uint64_t max_gas, size_t max_count) 
         if (next_head != heads_.end() &&
             (started.empty() || HeadOrder{}(*next_head, &started.front().it->second))) {
             const Entry* head = *next_head++;
-            // Does not fit: the rest of this sender's run cannot go without it.
-            if (head->ptx.tx.gas_limit > max_gas - gas_used) continue;
             const Sender& s = senders_.find(head->ptx.sender)->second;
             c = {s.txs.find(s.base_nonce), s.pending};
         } else if (!started.empty()) {
             std::pop_heap(started.begin(), started.end(), worse);
             c = started.back();
             started.pop_back();
-            if (c.it->second.ptx.tx.gas_limit > max_gas - gas_used) continue;
         } else {
             break;
         }
         const PooledTx& ptx = c.it->second.ptx;
-        gas_used += ptx.tx.gas_limit;
-        out.push_back(ptx);
+        if (skip.empty() || !skip.contains(ptx.hash)) {
+            // Does not fit: the rest of this sender's run cannot go without it.
+            if (ptx.tx.gas_limit > max_gas - gas_used) continue;
+            gas_used += ptx.tx.gas_limit;
+            out.push_back(ptx);
+        }
         if (--c.left > 0) {
             ++c.it;
             started.push_back(c);

@@ -30,6 +30,7 @@
 #include <set>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/address.h"
@@ -122,9 +123,14 @@ class TxPool {
     // transaction asks for less). At most max_count transactions. O(n log n) for the n taken (and
     // the heads skipped): each sender's first pending transaction is kept in order as the pool
     // changes, so a block does not visit every sender.
+    // Transactions in `skip` (those of the uncommitted blocks the next one extends, which stay
+    // pooled until their block commits) are passed over without taking room, and their sender's
+    // run goes on after them: otherwise a block after a full one would be left the room its
+    // parent's transactions took.
     // Uses the account nonces of the last on_block_committed (or admission), so call
     // on_block_committed after each block commits.
-    std::vector<PooledTx> pending_block(uint64_t max_gas, size_t max_count) const;
+    std::vector<PooledTx> pending_block(uint64_t max_gas, size_t max_count,
+                                        const std::unordered_set<Hash32>& skip = {}) const;
 
     // After a block commits: reads every pooled sender's account, drops transactions whose nonce
     // is below the account nonce, drops the transactions the sender can no longer pay for (from

@@ -20,8 +20,9 @@ using namespace std::chrono_literals;
 
 constexpr uint64_t kChainId = 1337;
 
-chain::ChainConfig chain_config() {
+chain::ChainConfig chain_config(uint64_t gas_limit = 30'000'000) {
     chain::ChainConfig c;
+    c.gas_limit = gas_limit;
     c.chain_id = kChainId;
     c.base_fee = uint256(0);
     for (size_t i = 0; i < 4; ++i)
@@ -92,9 +93,9 @@ class ChainAccounts final : public txpool::AccountReader {
 };
 
 void build(Member& m, Keys& keys, size_t self, PeerLink* link, const std::filesystem::path& dir,
-           std::unique_ptr<storage::KvStore> store = nullptr) {
+           std::unique_ptr<storage::KvStore> store = nullptr, uint64_t gas_limit = 30'000'000) {
     if (!store) store = std::make_unique<storage::MemoryStore>();
-    auto chain = chain::Chain::open(std::move(store), chain_config());
+    auto chain = chain::Chain::open(std::move(store), chain_config(gas_limit));
     ASSERT_TRUE(chain) << chain.error().to_string();
     m.chain = std::move(*chain);
     m.accounts = std::make_unique<ChainAccounts>(*m.chain);
@@ -157,6 +158,36 @@ TEST(ConsensusDriver, SingleValidatorCommitsAndRestartsFromItsState) {
     EXPECT_EQ(m.chain->head_number(), 5u);
     EXPECT_EQ(m.chain->account(dev_address(3)).balance, uint256(1'000'021));
     EXPECT_TRUE(m.chain->verify());
+}
+
+// A block is proposed on top of its uncommitted parent, whose transactions are still pooled:
+// they must not take the new block's room, or every other block would be left what its parent
+// did not fill.
+TEST(ConsensusDriver, EachBlockAfterAFullOneIsFullAgain) {
+    Keys keys(1);
+    Member m;
+    build(m, keys, 0, nullptr, {}, nullptr, /*gas_limit=*/4 * 21000);
+    std::vector<Hash32> hashes;
+    for (size_t from = 0; from < 3; ++from)
+        for (uint64_t nonce = 0; nonce < 4; ++nonce) {
+            auto h = m.pool->add(transfer(from, nonce, 1));
+            ASSERT_TRUE(h) << h.error().to_string();
+            hashes.push_back(*h);
+        }
+    m.driver->on_local_transactions(hashes);
+    ASSERT_TRUE(m.driver->run_until_idle());
+    EXPECT_EQ(m.chain->account(dev_address(3)).balance, uint256(1'000'012));
+    std::vector<size_t> per_block;
+    for (uint64_t n = 1; n <= m.chain->head_number(); ++n) {
+        auto hash = m.chain->hash_by_number(n);
+        ASSERT_TRUE(hash && *hash);
+        auto body = m.chain->body(**hash);
+        ASSERT_TRUE(body && *body);
+        per_block.push_back((*body)->size());
+    }
+    ASSERT_GE(per_block.size(), 3u);
+    EXPECT_EQ(std::vector<size_t>(per_block.begin(), per_block.begin() + 3),
+              (std::vector<size_t>{4, 4, 4}));
 }
 
 // Routes frames between in-process drivers; a cut member neither sends nor receives.

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_set>
 
 #include "common/keccak.h"
 #include "crypto/secp256k1.h"
@@ -720,6 +721,52 @@ TEST_F(TxPoolTest, BlockOrderIsTheMergeOfSendersRunsAfterAnyHistory) {
             ASSERT_EQ(p.hash, best->hash) << "step " << step;
             ++taken[p.sender];
         }
+    }
+}
+
+// The blocks a proposal extends are uncommitted, so their transactions are still pooled: passed
+// over as `skip`, they take no room, and each block after a full one is full again.
+TEST_F(TxPoolTest, SkippedTransactionsTakeNoRoomAndTheirSendersRunsGoOn) {
+    for (uint8_t signer = 1; signer <= 3; ++signer)
+        for (uint64_t nonce = 0; nonce < 4; ++nonce)
+            add_ok(dynamic(signer, nonce, 20, 1 + signer));
+    std::unordered_set<Hash32> in_ancestors;
+    std::set<Hash32> seen;
+    for (int block = 0; block < 3; ++block) {
+        const auto txs = pool().pending_block(4 * 21000, 100, in_ancestors);
+        ASSERT_EQ(txs.size(), 4u) << "block " << block;
+        for (const PooledTx& p : txs) {
+            EXPECT_TRUE(seen.insert(p.hash).second) << "repeated in block " << block;
+            in_ancestors.insert(p.hash);
+        }
+    }
+    EXPECT_TRUE(pool().pending_block(4 * 21000, 100, in_ancestors).empty());
+    EXPECT_EQ(pool().pending_count(), 12u);  // nothing was removed
+}
+
+// Skipping is the order without the skipped transactions, whatever the pool holds.
+TEST_F(TxPoolTest, ABlockWithSkipsIsTheOrderWithoutThem) {
+    std::mt19937_64 rng(5);
+    std::map<uint8_t, uint64_t> next_nonce;
+    for (int i = 0; i < 120; ++i) {
+        const uint8_t signer = static_cast<uint8_t>(1 + rng() % 10);
+        const uint64_t tip = 1 + rng() % 6;
+        add_ok(dynamic(signer, next_nonce[signer]++, 20 + tip * 2, tip));
+    }
+    const std::vector<PooledTx> all = pool().pending_block(30'000'000, 1000);
+    ASSERT_GT(all.size(), 20u);
+    for (int trial = 0; trial < 20; ++trial) {
+        std::unordered_set<Hash32> skip;
+        std::vector<Hash32> expected;
+        for (const PooledTx& p : all)
+            if (rng() % 3 == 0)
+                skip.insert(p.hash);
+            else
+                expected.push_back(p.hash);
+        std::vector<Hash32> got;
+        for (const PooledTx& p : pool().pending_block(30'000'000, 1000, skip))
+            got.push_back(p.hash);
+        EXPECT_EQ(got, expected) << "trial " << trial;
     }
 }
 
