@@ -357,8 +357,12 @@ Result<std::optional<BlockHeader>> Chain::header(const Hash32& block_hash) const
     return h;
 }
 
+Result<std::optional<Bytes>> Chain::body_encoding(const Hash32& block_hash) const {
+    return store_->get(Column::bodies, block_hash.view());
+}
+
 Result<std::optional<std::vector<Transaction>>> Chain::body(const Hash32& block_hash) const {
-    HC_ASSIGN_OR_RETURN(auto raw, store_->get(Column::bodies, block_hash.view()));
+    HC_ASSIGN_OR_RETURN(auto raw, body_encoding(block_hash));
     if (!raw) return std::optional<std::vector<Transaction>>{};
     HC_ASSIGN_OR_RETURN(auto txs, decode_body(*raw));
     return std::optional<std::vector<Transaction>>(std::move(txs));

@@ -180,6 +180,9 @@ class Chain {
     Result<std::optional<Hash32>> hash_by_number(uint64_t number) const;
     Result<std::optional<BlockHeader>> header(const Hash32& block_hash) const;
     Result<std::optional<std::vector<Transaction>>> body(const Hash32& block_hash) const;
+    // The body as stored: encode_body of the block's transactions (body_transaction_hashes lists
+    // their hashes without decoding them).
+    Result<std::optional<Bytes>> body_encoding(const Hash32& block_hash) const;
     Result<std::optional<BlockReceipts>> receipts(const Hash32& block_hash) const;
     // The transaction at `at` with its receipt, decoding only that transaction and receipt (the
     // receipts before it are read for their log counts only): a receipt lookup costs the same

@@ -175,6 +175,22 @@ Result<Transaction> decode_body_transaction(BytesView raw, size_t index) {
     }
 }
 
+Result<std::vector<Hash32>> body_transaction_hashes(BytesView raw) {
+    HC_TRY(rlp::check_size(raw, kMaxBlockSize, "block body"));
+    auto item = rlp::decode(raw);
+    if (!item) return block_error(item.error().message);
+    auto txs = rlp::ListReader::open(*item);
+    if (!txs) return block_error("transactions: " + txs.error().message);
+    std::vector<Hash32> out;
+    while (!txs->done()) {
+        auto tx_item = txs->next();
+        if (!tx_item) return block_error(tx_item.error().message);
+        // A legacy transaction is its list; a typed one's string holds type || payload.
+        out.push_back(keccak256(tx_item->is_list ? tx_item->encoded : tx_item->payload));
+    }
+    return out;
+}
+
 Result<Block> decode_block(BytesView raw) {
     HC_TRY(rlp::check_size(raw, kMaxBlockSize, "block"));
     // Block, transaction list, legacy transaction: deeper levels are checked per transaction.

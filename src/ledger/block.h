@@ -71,6 +71,10 @@ Result<std::vector<Transaction>> decode_body(BytesView raw);
 // Transaction `index` of an encoded body, decoding only that one (the others are skipped by
 // their RLP headers). Errors: a malformed body or transaction, or an index past the end.
 Result<Transaction> decode_body_transaction(BytesView raw, size_t index);
+// The hashes of an encoded body's transactions, hashed from their encodings without decoding
+// them (a body listing a block's transactions for eth_getBlockByNumber does not need them).
+// REQUIRES: raw came from encode_body (canonical encodings). Errors: a malformed body.
+Result<std::vector<Hash32>> body_transaction_hashes(BytesView raw);
 
 // Ordered-trie roots over the canonical encodings, as Ethereum computes them. Empty lists give
 // kEmptyTrieRoot.

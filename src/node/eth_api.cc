@@ -263,25 +263,29 @@ json header_json(const BlockHeader& h, const Hash32& hash) {
 json block_json(const chain::Chain& chain, const Hash32& hash, bool full) {
     auto header = value_or_fail(chain.header(hash));
     if (!header) return nullptr;
-    auto body = value_or_fail(chain.body(hash));
-    auto receipts = value_or_fail(chain.receipts(hash));
-    if (!body || !receipts || receipts->senders.size() != body->size())
-        fail(rpc::internal_error("block " + hash.hex() + " is missing its body or receipts"));
+    const std::string missing = "block " + hash.hex() + " is missing its body or receipts";
+    auto raw_body = value_or_fail(chain.body_encoding(hash));
+    if (!raw_body) fail(rpc::internal_error(missing));
+    // Hashed from the stored encodings: a list of hashes needs no transaction decoded.
+    const std::vector<Hash32> hashes = value_or_fail(body_transaction_hashes(*raw_body));
     json j = header_json(*header, hash);
     json txs = json::array();
-    for (size_t i = 0; i < body->size(); ++i) {
-        const Transaction& tx = (*body)[i];
-        Hash32 tx_hash = transaction_hash(tx);
-        if (full)
-            txs.push_back(tx_json(tx, tx_hash, receipts->senders[i],
+    if (full) {
+        const std::vector<Transaction> body = value_or_fail(decode_body(*raw_body));
+        auto receipts = value_or_fail(chain.receipts(hash));
+        if (!receipts || receipts->senders.size() != body.size())
+            fail(rpc::internal_error(missing));
+        for (size_t i = 0; i < body.size(); ++i)
+            txs.push_back(tx_json(body[i], hashes[i], receipts->senders[i],
                                   chain::TxLocation{hash, header->number, uint32_t(i)},
                                   header->base_fee_per_gas));
-        else
+    } else {
+        for (const Hash32& tx_hash : hashes)
             txs.push_back(hex_data(tx_hash));
     }
     j["transactions"] = txs;
     j["uncles"] = json::array();
-    j["size"] = quantity(uint64_t(encode_header(*header).size() + encode_body(*body).size()));
+    j["size"] = quantity(uint64_t(encode_header(*header).size() + raw_body->size()));
     return j;
 }
 

@@ -269,6 +269,21 @@ TEST(Block, BodyRoundTripsAndMatchesTheBlockEncoding) {
     EXPECT_FALSE(decode_body(trailing));
 }
 
+TEST(Block, BodyTransactionHashesAreTheTransactionsHashes) {
+    std::vector<Transaction> txs = {signed_tx(TxType::legacy, 0), signed_tx(TxType::dynamic_fee, 1),
+                                    signed_tx(TxType::access_list, 2)};
+    auto hashes = body_transaction_hashes(encode_body(txs));
+    ASSERT_TRUE(hashes) << hashes.error().to_string();
+    ASSERT_EQ(hashes->size(), txs.size());
+    for (size_t i = 0; i < txs.size(); ++i)
+        EXPECT_EQ((*hashes)[i], transaction_hash(txs[i])) << i;
+    auto none = body_transaction_hashes(encode_body({}));
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+    EXPECT_FALSE(body_transaction_hashes(Bytes{0x80}));
+    EXPECT_FALSE(body_transaction_hashes(Bytes{0xc5, 0x01}));
+}
+
 // The body layout: rlp([header, [legacyTxList, rlpString(typedTx), ...]]).
 TEST(Block, EncodesTypedTransactionsAsStrings) {
     Block b;
