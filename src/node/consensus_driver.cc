@@ -377,6 +377,8 @@ void ConsensusDriver::start() {
     std::lock_guard lock(mu_);
     if (thread_.joinable()) return;
     stopping_ = false;
+    exec_stopping_ = false;  // the executor is not running: no lock needed
+    executor_ = std::thread([this] { execution_loop(); });
     thread_ = std::thread([this] { loop(); });
 }
 
@@ -387,6 +389,12 @@ void ConsensusDriver::stop() {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    {
+        std::lock_guard lock(exec_mu_);  // the executor stores what it was given, then ends
+        exec_stopping_ = true;
+    }
+    exec_wake_.notify_all();
+    if (executor_.joinable()) executor_.join();
 }
 
 void ConsensusDriver::on_frame(PeerId from, Bytes frame) {
@@ -467,7 +475,8 @@ void ConsensusDriver::handle(Event event, uint64_t now_ms) {
     if (!failure_) return;
     if (auto* f = std::get_if<FrameEvent>(&event)) return handle_frame(f->from, f->frame, now_ms);
     // Only the committee needs them; its only member needs no gossip.
-    if (link_ && epoch_.validators.size() > (epoch_.self ? 1u : 0u)) {
+    if (std::holds_alternative<LocalTxEvent>(event) && link_ &&
+        epoch_.validators.size() > (epoch_.self ? 1u : 0u)) {
         const std::vector<Hash32>& hashes = std::get<LocalTxEvent>(event).hashes;
         if (gossip_.empty()) gossip_since_ms_ = now_ms;
         gossip_.insert(gossip_.end(), hashes.begin(), hashes.end());
@@ -599,6 +608,9 @@ Status ConsensusDriver::commit(const Commit& c) {
         pending_switch_->insert(pending_switch_->end(), c.blocks.begin(), c.blocks.end());
         return {};
     }
+    // The ledger must be at the previous commit's last block: the boundary check below reads
+    // its governance, and blocks execute in order.
+    HC_TRY(finish_executions());
     for (size_t i = 0; i < c.blocks.size(); ++i) {
         const bool last = i + 1 == c.blocks.size();
         Bytes record;
@@ -619,6 +631,10 @@ Status ConsensusDriver::commit(const Commit& c) {
             continue;
         }
         record = encode_record(c.blocks[i], last ? &c.proof : nullptr);
+        if (last && executor_.joinable()) {  // the ones before it were executed in line
+            HC_TRY(execute_later(c.blocks[i], std::move(record)));
+            continue;
+        }
         HC_ASSIGN_OR_RETURN(bool switched, execute(c.blocks[i], std::move(record)));
         if (switched)  // only a boundary block starts an epoch; anything else is a bug
             return make_error(Errc::internal, "block " + std::to_string(c.blocks[i].header.height) +
@@ -628,22 +644,82 @@ Status ConsensusDriver::commit(const Commit& c) {
 }
 
 Result<bool> ConsensusDriver::execute(const Block& block, Bytes record) {
+    HC_ASSIGN_OR_RETURN(std::optional<Execution> e, ready(block, std::move(record)));
+    if (!e) return false;
+    return run(*e);
+}
+
+Status ConsensusDriver::execute_later(const Block& block, Bytes record) {
+    HC_ASSIGN_OR_RETURN(std::optional<Execution> e, ready(block, std::move(record)));
+    if (!e) return {};
+    {
+        std::lock_guard lock(exec_mu_);
+        for (const chain::BlockTx& t : e->txs)
+            executing_.insert(t.hash);
+        exec_next_ = std::move(*e);
+    }
+    exec_wake_.notify_one();
+    return {};
+}
+
+Status ConsensusDriver::finish_executions() {
+    std::unique_lock lock(exec_mu_);
+    exec_idle_.wait(lock, [&] { return !exec_next_ && !exec_running_; });
+    return exec_failure_;
+}
+
+void ConsensusDriver::execution_loop() {
+    std::unique_lock lock(exec_mu_);
+    for (;;) {
+        exec_wake_.wait(lock, [&] { return exec_stopping_ || exec_next_.has_value(); });
+        if (!exec_next_) return;  // stopping, and everything handed over is stored
+        Execution e = std::move(*exec_next_);
+        exec_next_.reset();
+        exec_running_ = true;
+        lock.unlock();
+        Result<bool> switched = run(e);
+        if (switched && *switched)  // execute_later is never given an epoch's last block
+            switched =
+                make_error(Errc::internal, "block " + std::to_string(e.block.header.height) +
+                                               " started an epoch it was not the boundary of");
+        if (!switched)
+            log::error("consensus", "executing a committed block failed",
+                       {{"height", e.block.header.height}, {"error", switched.error().message}});
+        lock.lock();
+        if (!switched && exec_failure_) exec_failure_ = switched.error();
+        for (const chain::BlockTx& t : e.txs)
+            executing_.erase(t.hash);
+        exec_running_ = false;
+        exec_idle_.notify_all();
+        lock.unlock();  // never both locks at once
+        {
+            std::lock_guard events_lock(mu_);
+            events_.push_back(ExecutedEvent{});
+        }
+        wake_.notify_one();
+        lock.lock();
+    }
+}
+
+Result<std::optional<ConsensusDriver::Execution>> ConsensusDriver::ready(const Block& block,
+                                                                         Bytes record) {
     const uint64_t head = chain_.head_number();
-    if (block.header.height <= head) return false;  // already executed (sync got there first)
+    if (block.header.height <= head)
+        return std::optional<Execution>{};  // already executed (sync got there first)
     if (block.header.height != head + 1)
         return make_error(Errc::internal,
                           "committed block at height " + std::to_string(block.header.height) +
                               " does not follow the ledger head " + std::to_string(head));
-    std::vector<chain::BlockTx> txs;
+    Execution e;
     // The header's payload hash was checked against the payload when the block arrived
     // (proposal or sync): hashing up to a megabyte again per block is not needed to find it.
     if (auto kept = prepared_.find(block.header.payload_hash); kept != prepared_.end()) {
-        txs = std::move(kept->second.txs);
+        e.txs = std::move(kept->second.txs);
         prepared_.erase(kept);
     } else {  // not prepared here: it came by sync, or was proposed before a restart
         auto raws = payload_transactions(block.payload);
         if (!raws) return raws.error();  // the committee accepted it, so this is a bug
-        txs.reserve(raws->size());
+        e.txs.reserve(raws->size());
         for (BytesView raw : *raws) {
             auto tx = decode_transaction(raw);
             if (!tx) continue;
@@ -652,40 +728,48 @@ Result<bool> ConsensusDriver::execute(const Block& block, Bytes record) {
             // Recovered once: at admission, or when a peer's gossip brought it first.
             auto sender = pool_.checked_sender(*tx, hash);
             if (!sender) continue;
-            txs.push_back({std::move(*tx), hash, *sender});
+            e.txs.push_back({std::move(*tx), hash, *sender});
         }
     }
+    e.coinbase = block.header.author < epoch_.validators.size()
+                     ? epoch_.validators[block.header.author].coinbase
+                     : Address{};
+    if (!dir_.empty()) e.file = epoch_dir() / "blocks" / block_file_name(block);
+    e.epoch = epoch_.committee.epoch;
+    e.block = block;
+    e.record = std::move(record);
+    return std::optional<Execution>(std::move(e));
+}
+
+Result<bool> ConsensusDriver::run(Execution& e) {
     std::vector<Address> senders;
-    senders.reserve(txs.size());
-    for (const chain::BlockTx& t : txs)
+    senders.reserve(e.txs.size());
+    for (const chain::BlockTx& t : e.txs)
         senders.push_back(t.sender);
     chain::BlockOrigin origin;
-    const BlockId id = block.id();
+    const BlockId id = e.block.id();
     origin.extra_data.assign(id.bytes.begin(), id.bytes.end());
-    origin.consensus_record = std::move(record);
-    const Address coinbase = block.header.author < epoch_.validators.size()
-                                 ? epoch_.validators[block.header.author].coinbase
-                                 : Address{};
+    origin.consensus_record = std::move(e.record);
     HC_ASSIGN_OR_RETURN(
         chain::CommittedBlock committed,
-        chain_.commit_block(txs, block.header.timestamp_ms / 1000, coinbase, origin));
+        chain_.commit_block(e.txs, e.block.header.timestamp_ms / 1000, e.coinbase, origin));
     for (const auto& [hash, error] : committed.rejected)
         if ((error.code == Errc::unsupported || error.code == Errc::permission_denied) &&
             pool_.remove(hash))
             log::warn("node", "dropped transaction",
                       {{"hash", hash.hex()}, {"reason", error.message}});
     pool_.on_block_committed(senders);
-    if (!dir_.empty()) {
+    if (!e.file.empty()) {
         std::error_code ec;
-        fs::remove(epoch_dir() / "blocks" / block_file_name(block), ec);
+        fs::remove(e.file, ec);
     }
     log::debug("consensus", "committed",
-               {{"height", block.header.height},
-                {"round", block.header.round},
+               {{"height", e.block.header.height},
+                {"round", e.block.header.round},
                 {"txs", committed.block.transactions.size()}});
     for (const auto& listener : listeners_)
         listener(committed);
-    return name_ && chain_.governance() && chain_.governance()->epoch != epoch_.committee.epoch;
+    return name_ && chain_.governance() && chain_.governance()->epoch != e.epoch;
 }
 
 void ConsensusDriver::request_sync(uint64_t now_ms) {
@@ -759,6 +843,7 @@ void ConsensusDriver::apply_sync(PeerId from, BytesView body) {
     // Nothing past an epoch's last block: the next committee's blocks are checked against it.
     for (size_t i = 0; i + 1 < records.size(); ++i)
         if (records[i].following) return reject("blocks after the last block of an epoch");
+    if (Status s = finish_executions(); !s) return fail(s.error());
     auto tip = committed_tip();
     if (!tip) return fail(tip.error());
     // Skip what we already have, then the rest must link to our tip, block by block, and on to
@@ -815,13 +900,20 @@ void ConsensusDriver::fail(const Error& e) {
 }
 
 bool ConsensusDriver::has_pending() {
-    return pool_.pending_count() > 0;
+    // The transactions of a block still executing stay pending in the pool until it is stored.
+    std::lock_guard lock(exec_mu_);
+    return pool_.pending_count() > executing_.size();
 }
 
 Bytes ConsensusDriver::take_payload(std::span<const BytesView> exclude) {
-    const std::unordered_set<Hash32> taken = hashes_in(exclude);
+    std::unordered_set<Hash32> taken = hashes_in(exclude);
+    {
+        std::lock_guard lock(exec_mu_);
+        taken.insert(executing_.begin(), executing_.end());
+    }
     const uint64_t gas_limit = chain_.gas_limit();
-    // What the blocks this one extends carry is still pooled until they commit: passed over.
+    // What the blocks this one extends, or the block still executing, carry is still pooled
+    // until they are executed: passed over.
     auto pending = pool_.pending_block(gas_limit, settings_.max_block_txs, taken);
     std::vector<BytesView> chosen;
     std::vector<chain::BlockTx> txs;

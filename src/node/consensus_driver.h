@@ -29,7 +29,12 @@
 // adds it. The safety state and the uncommitted blocks of epoch e > 0 live in dir/epoch-e.
 //
 // Threads: on_frame() and submit paths may be called from any thread; everything else runs on
-// the driver's thread.
+// the driver's thread, except executing committed blocks once started: the last block of a
+// commit is executed and stored on a thread of its own (the executor), so that the next round's
+// proposal, votes and durable files overlap its execution. The next commit waits for it first,
+// as does anything that reads the executed head (sync, epoch switches); a proposal passes over
+// the transactions of a block still executing as it does those of its uncommitted ancestors.
+// Without the thread (run_until_idle) blocks execute in line.
 #pragma once
 
 #include <condition_variable>
@@ -123,7 +128,8 @@ class ConsensusDriver final : public consensus::PayloadSource {
     // Transactions were admitted to the pool locally (RPC): gossip them, and maybe propose.
     void on_local_transactions(std::vector<Hash32> hashes);
 
-    // Called on the driver thread after each block is committed and executed.
+    // Called after each block is committed and executed, on the driver's or the executor's
+    // thread, never on both at once.
     void on_block(std::function<void(const chain::CommittedBlock&)> listener);
 
     consensus::Round round() const noexcept { return round_.load(std::memory_order_relaxed); }
@@ -165,7 +171,19 @@ class ConsensusDriver final : public consensus::PayloadSource {
         uint64_t order = 0;  // when it was prepared: the oldest go first past kMaxPrepared
     };
     static constexpr size_t kMaxPrepared = 16;
-    using Event = std::variant<FrameEvent, LocalTxEvent>;
+    // A committed block made ready on the driver thread, to be executed and stored on either.
+    struct Execution {
+        consensus::Block block;
+        Bytes record;
+        std::vector<chain::BlockTx> txs;
+        Address coinbase;
+        std::filesystem::path file;  // its consensus block file, removed once it is stored
+        uint64_t epoch = 0;          // the committee's epoch it was committed in
+    };
+    // The executor finished a block: its transactions left the pool, which may leave nothing
+    // to propose, or something (has_pending() passes over a block still executing).
+    struct ExecutedEvent {};
+    using Event = std::variant<FrameEvent, LocalTxEvent, ExecutedEvent>;
 
     void loop();
     uint64_t next_wakeup_ms() const;
@@ -177,7 +195,19 @@ class ConsensusDriver final : public consensus::PayloadSource {
     Status commit(const consensus::Commit& c);
     // Executes one committed block and stores its record. Returns true when the block started a
     // new epoch (the caller then executes nothing after it and calls switch_epoch()).
+    // REQUIRES: no execution in flight (finish_executions()).
     Result<bool> execute(const consensus::Block& block, Bytes record);
+    // Hands the block to the executor. REQUIRES: as execute(), and the block is not the last of
+    // an epoch.
+    Status execute_later(const consensus::Block& block, Bytes record);
+    // The block's transactions (prepared, or decoded now) and what executing it needs from the
+    // driver's state; nothing when the ledger already has it. Driver thread.
+    Result<std::optional<Execution>> ready(const consensus::Block& block, Bytes record);
+    // Executes and stores a ready block: execute()'s result. Either thread.
+    Result<bool> run(Execution& e);
+    void execution_loop();
+    // Waits until the executor is idle; its first failure, if any.
+    Status finish_executions();
     void flush_gossip(uint64_t now_ms, bool force);
     void request_sync(uint64_t now_ms);
     void serve_sync(PeerId from, BytesView body);
@@ -235,6 +265,15 @@ class ConsensusDriver final : public consensus::PayloadSource {
     uint64_t gossip_since_ms_ = 0;
     uint64_t next_sync_ms_ = 0;
     uint32_t sync_peer_ = 0;
+
+    std::thread executor_;
+    std::mutex exec_mu_;  // the executor's fields below
+    std::condition_variable exec_wake_, exec_idle_;
+    std::optional<Execution> exec_next_;
+    bool exec_running_ = false;
+    bool exec_stopping_ = false;
+    Status exec_failure_;
+    std::unordered_set<Hash32> executing_;  // the transactions of exec_next_ and the running one
 
     std::mutex mu_;  // events_, stopping_
     std::condition_variable wake_;
