@@ -680,11 +680,11 @@ void ConsensusDriver::execution_loop() {
         Result<bool> switched = run(e);
         if (switched && *switched)  // execute_later is never given an epoch's last block
             switched =
-                make_error(Errc::internal, "block " + std::to_string(e.block.header.height) +
+                make_error(Errc::internal, "block " + std::to_string(e.header.height) +
                                                " started an epoch it was not the boundary of");
         if (!switched)
             log::error("consensus", "executing a committed block failed",
-                       {{"height", e.block.header.height}, {"error", switched.error().message}});
+                       {{"height", e.header.height}, {"error", switched.error().message}});
         lock.lock();
         if (!switched && exec_failure_) exec_failure_ = switched.error();
         for (const chain::BlockTx& t : e.txs)
@@ -736,7 +736,7 @@ Result<std::optional<ConsensusDriver::Execution>> ConsensusDriver::ready(const B
                      : Address{};
     if (!dir_.empty()) e.file = epoch_dir() / "blocks" / block_file_name(block);
     e.epoch = epoch_.committee.epoch;
-    e.block = block;
+    e.header = block.header;
     e.record = std::move(record);
     return std::optional<Execution>(std::move(e));
 }
@@ -747,12 +747,12 @@ Result<bool> ConsensusDriver::run(Execution& e) {
     for (const chain::BlockTx& t : e.txs)
         senders.push_back(t.sender);
     chain::BlockOrigin origin;
-    const BlockId id = e.block.id();
+    const BlockId id = e.header.id();
     origin.extra_data.assign(id.bytes.begin(), id.bytes.end());
     origin.consensus_record = std::move(e.record);
     HC_ASSIGN_OR_RETURN(
         chain::CommittedBlock committed,
-        chain_.commit_block(e.txs, e.block.header.timestamp_ms / 1000, e.coinbase, origin));
+        chain_.commit_block(e.txs, e.header.timestamp_ms / 1000, e.coinbase, origin));
     for (const auto& [hash, error] : committed.rejected)
         if ((error.code == Errc::unsupported || error.code == Errc::permission_denied) &&
             pool_.remove(hash))
@@ -764,8 +764,8 @@ Result<bool> ConsensusDriver::run(Execution& e) {
         fs::remove(e.file, ec);
     }
     log::debug("consensus", "committed",
-               {{"height", e.block.header.height},
-                {"round", e.block.header.round},
+               {{"height", e.header.height},
+                {"round", e.header.round},
                 {"txs", committed.block.transactions.size()}});
     for (const auto& listener : listeners_)
         listener(committed);

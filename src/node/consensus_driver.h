@@ -173,7 +173,7 @@ class ConsensusDriver final : public consensus::PayloadSource {
     static constexpr size_t kMaxPrepared = 16;
     // A committed block made ready on the driver thread, to be executed and stored on either.
     struct Execution {
-        consensus::Block block;
+        consensus::BlockHeader header;  // the payload is in txs
         Bytes record;
         std::vector<chain::BlockTx> txs;
         Address coinbase;

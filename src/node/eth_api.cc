@@ -263,9 +263,11 @@ json header_json(const BlockHeader& h, const Hash32& hash) {
 json block_json(const chain::Chain& chain, const Hash32& hash, bool full) {
     auto header = value_or_fail(chain.header(hash));
     if (!header) return nullptr;
-    const std::string missing = "block " + hash.hex() + " is missing its body or receipts";
+    auto missing = [&] {
+        return rpc::internal_error("block " + hash.hex() + " is missing its body or receipts");
+    };
     auto raw_body = value_or_fail(chain.body_encoding(hash));
-    if (!raw_body) fail(rpc::internal_error(missing));
+    if (!raw_body) fail(missing());
     // Hashed from the stored encodings: a list of hashes needs no transaction decoded.
     const std::vector<Hash32> hashes = value_or_fail(body_transaction_hashes(*raw_body));
     json j = header_json(*header, hash);
@@ -273,8 +275,7 @@ json block_json(const chain::Chain& chain, const Hash32& hash, bool full) {
     if (full) {
         const std::vector<Transaction> body = value_or_fail(decode_body(*raw_body));
         auto receipts = value_or_fail(chain.receipts(hash));
-        if (!receipts || receipts->senders.size() != body.size())
-            fail(rpc::internal_error(missing));
+        if (!receipts || receipts->senders.size() != body.size()) fail(missing());
         for (size_t i = 0; i < body.size(); ++i)
             txs.push_back(tx_json(body[i], hashes[i], receipts->senders[i],
                                   chain::TxLocation{hash, header->number, uint32_t(i)},
