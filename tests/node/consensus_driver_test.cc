@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "codec/rlp.h"
@@ -206,6 +207,57 @@ TEST_P(BlockFilling, EachBlockAfterAFullOneIsFullAgain) {
 }
 
 INSTANTIATE_TEST_SUITE_P(InLineAndOnThreads, BlockFilling, ::testing::Bool());
+
+// Remembers disconnections; sends go nowhere.
+class RecordingLink final : public PeerLink {
+  public:
+    void send(PeerId, Bytes) override {}
+    void disconnect(PeerId peer, const std::string& why) override {
+        std::lock_guard lock(mu_);
+        disconnected_.emplace_back(peer, why);
+    }
+    std::vector<std::pair<PeerId, std::string>> disconnected() {
+        std::lock_guard lock(mu_);
+        return disconnected_;
+    }
+
+  private:
+    std::mutex mu_;
+    std::vector<std::pair<PeerId, std::string>> disconnected_;
+};
+
+// A gossiped batch is admitted, by the driver's thread or in line without it, and a malformed
+// one disconnects its sender.
+class Gossip : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Gossip, ABatchIsAdmittedAndAMalformedOneDisconnectsItsSender) {
+    const bool threaded = GetParam();
+    Keys keys(2);
+    Member m;
+    RecordingLink link;
+    build(m, keys, 0, &link, {});
+    if (threaded) m.driver->start();
+    rlp::Encoder e;
+    e.begin_list().add(transfer(1, 0, 5)).add(transfer(2, 0, 5)).add(transfer(1, 1, 5)).end_list();
+    Bytes batch = e.take();
+    batch.insert(batch.begin(), 0x02);
+    m.driver->on_frame(1, batch);
+    m.driver->on_frame(1, Bytes{0x02, 0xc1});  // a list header with its content missing
+    if (threaded) {
+        ASSERT_TRUE(eventually([&] { return !link.disconnected().empty(); }));
+        m.driver->stop();
+    } else {
+        ASSERT_TRUE(m.driver->run_until_idle());
+    }
+    EXPECT_EQ(m.pool->size(), 3u);
+    EXPECT_EQ(m.pool->pending_count(), 3u);
+    const auto disconnected = link.disconnected();
+    ASSERT_EQ(disconnected.size(), 1u);
+    EXPECT_EQ(disconnected[0].first, 1u);
+    EXPECT_NE(disconnected[0].second.find("payload"), std::string::npos) << disconnected[0].second;
+}
+
+INSTANTIATE_TEST_SUITE_P(InLineAndOnThreads, Gossip, ::testing::Bool());
 
 // Routes frames between in-process drivers; a cut member neither sends nor receives.
 class LoopbackNet {
