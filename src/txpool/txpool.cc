@@ -60,7 +60,7 @@ bool TxPool::HeadOrder::operator()(const Entry* a, const Entry* b) const {
 bool TxPool::EvictOrder::operator()(const Entry* a, const Entry* b) const {
     if (a->effective_tip != b->effective_tip) return a->effective_tip < b->effective_tip;
     if (a->fee_cap != b->fee_cap) return a->fee_cap < b->fee_cap;
-    return a->ptx.arrival < b->ptx.arrival;
+    return a->ptx.arrival > b->ptx.arrival;
 }
 
 TxPool::TxPool(Config config, const AccountReader& state)

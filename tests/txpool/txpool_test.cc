@@ -417,6 +417,22 @@ TEST_F(TxPoolTest, FullPoolEvictsQueuedFirstThenCheapestPendingTail) {
     EXPECT_TRUE(pool().get(hash_of(e)));
 }
 
+// Among equally cheap tails the newest is evicted: the older ones have waited longer.
+TEST_F(TxPoolTest, AmongEquallyCheapTailsTheNewestIsEvicted) {
+    config_.capacity = 3;
+    const Bytes a = dynamic(1, 0, 100, 5), b = dynamic(2, 0, 100, 5), c = dynamic(3, 0, 100, 5);
+    add_ok(a);
+    add_ok(b);
+    add_ok(c);
+    add_ok(dynamic(4, 0, 100, 6));
+    EXPECT_FALSE(pool().get(hash_of(c)));
+    EXPECT_TRUE(pool().get(hash_of(a)));
+    EXPECT_TRUE(pool().get(hash_of(b)));
+    add_ok(dynamic(5, 0, 100, 6));
+    EXPECT_FALSE(pool().get(hash_of(b)));
+    EXPECT_TRUE(pool().get(hash_of(a)));
+}
+
 TEST_F(TxPoolTest, EvictionTakesOnlyTailsSoRunsStayContiguous) {
     config_.capacity = 4;
     const Bytes a0 = dynamic(1, 0, 100, 1);  // cheapest, but not a tail
