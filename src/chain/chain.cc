@@ -411,6 +411,7 @@ Result<std::optional<TxLocation>> Chain::find_transaction(const Hash32& tx_hash)
 }
 
 Result<state::Account> Chain::account_at(const Address& address, uint64_t number) const {
+    std::shared_lock switching(switching_mu_);
     std::shared_lock lock(mu_);
     HC_ASSIGN_OR_RETURN(auto a, state::account_at(*store_, state_, address, number, head_.number));
     return a.value_or(state::Account{});
@@ -418,11 +419,13 @@ Result<state::Account> Chain::account_at(const Address& address, uint64_t number
 
 Result<uint256> Chain::storage_at(const Address& address, const Hash32& slot,
                                   uint64_t number) const {
+    std::shared_lock switching(switching_mu_);
     std::shared_lock lock(mu_);
     return state::storage_at(*store_, state_, address, slot, number, head_.number);
 }
 
 Result<Bytes> Chain::code_at(const Address& address, uint64_t number) const {
+    std::shared_lock switching(switching_mu_);
     std::shared_lock lock(mu_);
     HC_ASSIGN_OR_RETURN(auto a, state::account_at(*store_, state_, address, number, head_.number));
     if (!a || !a->has_code()) return Bytes{};
@@ -437,6 +440,7 @@ state::Account Chain::account(const Address& address) const {
 
 void Chain::read_state(
     const std::function<void(const state::WorldState&, const BlockHeader&)>& fn) const {
+    std::shared_lock switching(switching_mu_);
     std::shared_lock lock(mu_);
     fn(state_, head_);
 }
@@ -510,6 +514,7 @@ BlockContext Chain::context_of(const BlockHeader& header, Status* read_error) co
 Status Chain::with_state_at(
     uint64_t number,
     const std::function<Status(const state::StateReader&, const BlockHeader&)>& fn) const {
+    std::shared_lock switching(switching_mu_);
     std::shared_lock lock(mu_);
     if (number > head_.number)
         return make_error(Errc::not_found, "block " + std::to_string(number) +
@@ -599,33 +604,39 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
     Bytes body = encode_body(out.block.transactions);
     Bytes receipts = encode_receipts(ex.receipts);
 
+    storage::WriteBatch batch;
+    state::StateDiff reverse;
+    std::unique_lock switching(switching_mu_);
     {
-        // Readers wait from here until the block is visible: only the state switch-over and an
-        // unsynced write (memtable and log file, no disk wait) happen while they do.
+        // Every reader waits while the state switches over (no disk access in here).
         std::unique_lock lock(mu_);
         if (head_hash_ != parent_hash)
             return make_error(Errc::internal, "commit_block called concurrently: the head moved");
-        state::StateDiff reverse = state_.apply(ex.diff);
+        reverse = state_.apply(ex.diff);
         out.block.header.state_root = state_.root();
-        out.hash = out.block.header.hash();
-        out.receipts = std::move(ex.receipts);
-        out.rejected = std::move(ex.rejected);
-
-        storage::WriteBatch batch;
-        state_.persist(ex.diff, reverse, env.number, batch);
-        const Hash32& h = out.hash;
-        batch.put(Column::headers, h.view(), encode_header(out.block.header));
-        batch.put(Column::bodies, h.view(), body);
-        batch.put(Column::receipts, h.view(), receipts);
-        batch.put(Column::index_block_hash, h.view(), be64(env.number));
-        batch.put(Column::index_block_number, be64(env.number), h.view());
-        for (size_t i = 0; i < out.tx_hashes.size(); ++i)
-            batch.put(Column::index_tx_hash, out.tx_hashes[i].view(),
-                      encode_location({h, env.number, static_cast<uint32_t>(i)}));
-        if (!origin.consensus_record.empty())
-            batch.put(Column::consensus, be64(env.number), origin.consensus_record);
-        batch.put(Column::meta, kHeadKey, h.view());
-        if (Status written = store_->write(batch, false); !written) {
+    }
+    out.hash = out.block.header.hash();
+    out.receipts = std::move(ex.receipts);
+    out.rejected = std::move(ex.rejected);
+    // The state after the block is readable from here (the pool's admission reads it); head_
+    // still names the parent, so the block's records are invisible until head_ moves below.
+    state_.persist(ex.diff, reverse, env.number, batch);
+    const Hash32& h = out.hash;
+    batch.put(Column::headers, h.view(), encode_header(out.block.header));
+    batch.put(Column::bodies, h.view(), body);
+    batch.put(Column::receipts, h.view(), receipts);
+    batch.put(Column::index_block_hash, h.view(), be64(env.number));
+    batch.put(Column::index_block_number, be64(env.number), h.view());
+    for (size_t i = 0; i < out.tx_hashes.size(); ++i)
+        batch.put(Column::index_tx_hash, out.tx_hashes[i].view(),
+                  encode_location({h, env.number, static_cast<uint32_t>(i)}));
+    if (!origin.consensus_record.empty())
+        batch.put(Column::consensus, be64(env.number), origin.consensus_record);
+    batch.put(Column::meta, kHeadKey, h.view());
+    const Status written = store_->write(batch, false);
+    {
+        std::unique_lock lock(mu_);
+        if (!written) {
             state_.apply(reverse);  // the block never happened
             return written.error();
         }
@@ -642,6 +653,7 @@ Result<CommittedBlock> Chain::commit_block(const std::vector<BlockTx>& txs, uint
                                           s.error().message);
         }
     }
+    switching.unlock();
     // Durable before the caller learns of the commit. Readers may already have seen the block:
     // if the machine fails before this returns, the consensus layer still holds the block (it
     // forgets it only after commit_block) and commits it again after the restart.

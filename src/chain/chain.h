@@ -194,7 +194,10 @@ class Chain {
     Result<state::Account> account_at(const Address& address, uint64_t number) const;
     Result<uint256> storage_at(const Address& address, const Hash32& slot, uint64_t number) const;
     Result<Bytes> code_at(const Address& address, uint64_t number) const;
-    // The latest committed account (a default one if absent).
+    // The latest account (a default one if absent). While a block is being written this is already
+    // the state after it, a moment before head() moves to it: the pool's admission reads it and
+    // need not wait for the block's storage write (the reads that pair a state with a block,
+    // account_at and the rest, wait instead).
     state::Account account(const Address& address) const;
     // The governance state after the head block (null on a chain without governance). A snapshot:
     // it stays valid, and unchanged, while later blocks commit.
@@ -213,7 +216,10 @@ class Chain {
 
     // Executes txs on top of the head (leaving out invalid ones), and commits the block in one
     // atomic write, synced to stable storage before returning (readers may see the block
-    // between its write and the end of that sync: the disk wait does not hold them up). The block's
+    // between its write and the end of that sync: the disk wait does not hold them up). Readers
+    // are locked out only while the state switches over; the write itself holds up only the reads
+    // that pair a state with a block (account_at, storage_at, code_at, call, estimate_gas,
+    // read_state), and head() moves once the block's records are in the store. The block's
     // timestamp is `timestamp`, or the parent's if that is later. origin's extra data goes into the
     // header and its consensus record is stored with the block.
     Result<CommittedBlock> commit_block(const std::vector<BlockTx>& txs, uint64_t timestamp,
@@ -248,11 +254,17 @@ class Chain {
     // gas_limit(). REQUIRES: the lock, shared or exclusive.
     uint64_t gas_limit_locked() const;
     Result<std::optional<BlockHeader>> read_header(const Hash32& block_hash) const;
-    // Runs fn on the state after block `number` and that block's header, under the read lock.
+    // Runs fn on the state after block `number` and that block's header, under the read locks.
     Status with_state_at(
         uint64_t number,
         const std::function<Status(const state::StateReader&, const BlockHeader&)>& fn) const;
 
+    // Lock order: switching_mu_, then mu_. commit_block holds switching_mu_ exclusively from the
+    // state's switch-over until head_ has moved (the block's records written between), and the
+    // readers that pair state_ with a block hold it shared: they never see the state after a block
+    // whose history records are not in the store yet. mu_ guards state_, head_ and governance_;
+    // its exclusive holds are short (the switch-over, then moving the head).
+    mutable std::shared_mutex switching_mu_;
     mutable std::shared_mutex mu_;
     std::unique_ptr<storage::KvStore> store_;
     ChainConfig config_;
@@ -260,9 +272,8 @@ class Chain {
     BlockHeader head_;
     Hash32 head_hash_;
     Hash32 genesis_hash_;
-    mutable evm::AnalysisCache analyses_;
-    std::shared_ptr<const governance::GovernanceState>
-        governance_;  // after the head  // JUMPDEST analyses by code hash, for every execution
+    mutable evm::AnalysisCache analyses_;  // JUMPDEST analyses by code hash, for every execution
+    std::shared_ptr<const governance::GovernanceState> governance_;  // after the head
 };
 
 // The genesis block of config, and the state diff that funds its accounts.

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
 #include "chain/evm_host.h"
 #include "codec/rlp.h"
 #include "common/keccak.h"
@@ -558,6 +563,130 @@ TEST(Chain, StateRootChangesWithStateAndBlocksAreIndexed) {
     EXPECT_EQ(bob_at2->balance, uint256(7));
     EXPECT_FALSE(chain->account_at(bob.address, 3));
     EXPECT_TRUE(chain->verify());
+}
+
+// A MemoryStore whose writes, once armed, wait until the test opens the gate (or fail): a block's
+// storage write held in the middle of commit_block.
+struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool armed = false;
+    bool fail = false;
+    bool writing = false;
+    bool open = false;
+
+    void wait_until_writing() {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return writing; });
+    }
+    void let_through() {
+        std::lock_guard lock(mu);
+        open = true;
+        cv.notify_all();
+    }
+};
+
+class GatedStore final : public storage::KvStore {
+  public:
+    explicit GatedStore(Gate& gate) : gate_(gate) {}
+    Result<std::optional<Bytes>> get(storage::Column c, BytesView key) const override {
+        return inner_.get(c, key);
+    }
+    Status write(const storage::WriteBatch& batch, bool sync) override {
+        {
+            std::unique_lock lock(gate_.mu);
+            if (gate_.armed) {
+                if (gate_.fail) return make_error(Errc::io, "the test failed this write");
+                gate_.writing = true;
+                gate_.cv.notify_all();
+                gate_.cv.wait(lock, [&] { return gate_.open; });
+            }
+        }
+        return inner_.write(batch, sync);
+    }
+    Status sync() override { return inner_.sync(); }
+    Status for_each_prefix(storage::Column c, BytesView prefix,
+                           const storage::EntryCallback& fn) const override {
+        return inner_.for_each_prefix(c, prefix, fn);
+    }
+    Result<std::optional<std::pair<Bytes, Bytes>>> last(storage::Column c) const override {
+        return inner_.last(c);
+    }
+
+  private:
+    Gate& gate_;
+    storage::MemoryStore inner_;
+};
+
+TEST(Chain, WhileABlockIsWrittenThePoolsReadsGoOnAndReadsAtABlockWait) {
+    Key alice = key(1), bob = key(2);
+    Gate gate;
+    auto opened = Chain::open(std::make_unique<GatedStore>(gate), config_for({alice}));
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    Chain& chain = **opened;
+    gate.armed = true;
+    Result<CommittedBlock> committed = make_error(Errc::internal, "not run");
+    std::thread committer([&] {
+        committed =
+            chain.commit_block({transfer(alice, bob.address, 0, uint256(5))}, 1, proposer());
+    });
+    gate.wait_until_writing();
+
+    // The latest state is already the block's (admission reads it), the head still its parent.
+    auto latest = std::async(std::launch::async, [&] { return chain.account(alice.address); });
+    if (latest.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+        gate.let_through();  // so that the reader, and the test, can end
+        committer.join();
+        FAIL() << "the latest state's reader waited for the block's storage write";
+    }
+    EXPECT_EQ(latest.get().nonce, 1u);
+    EXPECT_EQ(chain.head_number(), 0u);
+    auto invisible = chain.hash_by_number(1);
+    ASSERT_TRUE(invisible);
+    EXPECT_FALSE(*invisible) << "block 1 is listed before its records are written";
+
+    // A read at block 0 pairs a state with a block: it waits, then reads block 0's state from the
+    // history the write adds (not the latest state, which is block 1's).
+    auto at_parent =
+        std::async(std::launch::async, [&] { return chain.account_at(alice.address, 0); });
+    EXPECT_EQ(at_parent.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout)
+        << "account_at answered while the block's history records were not written";
+    gate.let_through();
+    committer.join();
+    ASSERT_TRUE(committed) << committed.error().to_string();
+    auto before = at_parent.get();
+    ASSERT_TRUE(before) << before.error().to_string();
+    EXPECT_EQ(before->nonce, 0u);
+    EXPECT_EQ(chain.head_number(), 1u);
+    EXPECT_EQ(chain.head_hash(), committed->hash);
+    auto after = chain.account_at(alice.address, 1);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->nonce, 1u);
+    EXPECT_TRUE(chain.verify());
+}
+
+TEST(Chain, AFailedWriteLeavesTheStateAndTheHeadAsTheyWere) {
+    Key alice = key(1), bob = key(2);
+    Gate gate;
+    auto opened = Chain::open(std::make_unique<GatedStore>(gate), config_for({alice}));
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    Chain& chain = **opened;
+    const Hash32 root = chain.head().state_root;
+    gate.armed = true;
+    gate.fail = true;
+    auto failed = chain.commit_block({transfer(alice, bob.address, 0, uint256(5))}, 1, proposer());
+    ASSERT_FALSE(failed);
+    EXPECT_NE(failed.error().message.find("the test failed this write"), std::string::npos);
+    EXPECT_EQ(chain.head_number(), 0u);
+    EXPECT_EQ(chain.account(alice.address).nonce, 0u);
+    EXPECT_EQ(chain.account(bob.address).balance, uint256(0));
+    gate.armed = false;
+    auto next = chain.commit_block({transfer(alice, bob.address, 0, uint256(5))}, 1, proposer());
+    ASSERT_TRUE(next) << next.error().to_string();
+    EXPECT_EQ(next->block.header.parent_hash, chain.genesis_hash());
+    EXPECT_NE(next->block.header.state_root, root);
+    EXPECT_EQ(chain.account(bob.address).balance, uint256(5));
+    EXPECT_TRUE(chain.verify());
 }
 
 TEST(Chain, RestartContinuesFromTheStoredHeadWithTheSameRoot) {
