@@ -151,7 +151,7 @@ Result<std::vector<json>> wait_for_receipts(rpc::Client& client,
         for (size_t i = 0; i < hashes.size(); ++i) {
             if (receipts[i].is_null())
                 left.push_back(hashes[i]);
-            else if (receipts[i].value("status", json()) != json("0x1"))
+            else if (!receipts[i].is_object() || receipts[i].value("status", json()) != json("0x1"))
                 return make_error(Errc::invalid_argument, "setup transaction " + all[hashes[i]] +
                                                               " failed: " + receipts[i].dump());
             else
@@ -251,6 +251,28 @@ double steady_rate(const std::vector<double>& t) {
     const size_t lo = t.size() / 10, hi = t.size() - 1 - t.size() / 10;
     const double span = t[hi] - t[lo];
     return span > 0 ? static_cast<double>(hi - lo) / span : 0;
+}
+
+Result<size_t> read_listed_blocks(const std::vector<json>& answers, uint64_t first,
+                                  const std::function<void(const std::string&)>& on_tx) {
+    for (size_t k = 0; k < answers.size(); ++k) {
+        const json& block = answers[k];
+        if (block.is_null()) return k;
+        const auto list = block.is_object() ? block.find("transactions") : block.end();
+        if (!block.is_object() || list == block.end() || !list->is_array())
+            return make_error(
+                Errc::decode,
+                "eth_getBlockByNumber of block " + std::to_string(first + k) +
+                    " answered no block with a transactions list: " + block.dump().substr(0, 200));
+        for (const json& h : *list) {
+            if (!h.is_string())
+                return make_error(Errc::decode, "block " + std::to_string(first + k) +
+                                                    " lists a transaction that is not a hash: " +
+                                                    h.dump().substr(0, 200));
+            on_tx(h.get_ref<const std::string&>());
+        }
+    }
+    return answers.size();
 }
 
 Result<ProcessUsage> process_usage(int pid) {
@@ -581,16 +603,16 @@ Result<BenchReport> run_bench(const BenchOptions& o, std::ostream& log) {
                         {"eth_getBlockByNumber", json::array({rpc::quantity_hex(n), false})});
                 auto blocks = batched(client, requests, o.batch);
                 if (!blocks) return record_error(blocks.error());
-                for (const json& block : *blocks)
-                    for (const json& h : block.value("transactions", json::array())) {
-                        auto it = index.find(h.get<std::string>());
-                        if (it == index.end() || is_committed[it->second]) continue;
-                        is_committed[it->second] = 1;
-                        committed[it->second] = now;
-                        ++seen;
-                        last_progress = now;
-                    }
-                last_block = *head_n;
+                auto read = read_listed_blocks(*blocks, last_block + 1, [&](const std::string& h) {
+                    auto it = index.find(h);
+                    if (it == index.end() || is_committed[it->second]) return;
+                    is_committed[it->second] = 1;
+                    committed[it->second] = now;
+                    ++seen;
+                    last_progress = now;
+                });
+                if (!read) return record_error(read.error());
+                last_block += *read;
             }
             if (submit_done && seen + rejected >= txs.size()) return;
             if (submit_done && now - last_progress > std::chrono::seconds(o.timeout_s)) return;
@@ -627,7 +649,7 @@ Result<BenchReport> run_bench(const BenchOptions& o, std::ostream& log) {
         HC_ASSIGN_OR_RETURN(auto blocks, batched(ctl, requests, 8));
         for (const json& receipts : blocks)
             for (const json& r : receipts.is_array() ? receipts : json::array()) {
-                if (!index.count(r.value("transactionHash", ""))) continue;
+                if (!r.is_object() || !index.count(r.value("transactionHash", ""))) continue;
                 if (r.value("status", json()) != json("0x1")) ++report.failed;
             }
     }

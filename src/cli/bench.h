@@ -29,6 +29,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -88,6 +90,13 @@ double steady_rate(const std::vector<double>& sorted_commit_times);
 Result<ProcessUsage> process_usage(int pid);
 // secp256k1 public-key recoveries per second on one thread, over about `ms` milliseconds.
 double measure_recoveries_per_second(int ms);
+
+// Reads the answers to eth_getBlockByNumber(n, false) for consecutive blocks n and calls on_tx
+// with each transaction hash they list; returns how many blocks were read. It stops at the first
+// null answer: an endpoint may list a head before it serves the block (asked again later). An
+// answer that is not a block with a list of hashes is an error naming block first + its position.
+Result<size_t> read_listed_blocks(const std::vector<nlohmann::json>& answers, uint64_t first,
+                                  const std::function<void(const std::string&)>& on_tx);
 
 // Runs the benchmark; progress lines go to `log`. Errors: bad options, an endpoint that does not
 // answer, a setup transaction that fails.

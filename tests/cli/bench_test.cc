@@ -44,6 +44,40 @@ TEST(BenchMath, ProcessUsageReadsProc) {
     EXPECT_GT(measure_recoveries_per_second(20), 100.0);
 }
 
+// The tracker reads the blocks between its last poll and the head: an endpoint may list a head
+// it does not serve yet (a null block), and one that answers something else is an error, not a
+// crash of the generator.
+TEST(BenchTracker, ListedBlocksStopAtTheFirstNullAndMalformedAnswersAreErrors) {
+    using nlohmann::json;
+    std::vector<std::string> seen;
+    auto collect = [&](const std::string& h) { seen.push_back(h); };
+    const json a = {{"number", "0x5"}, {"transactions", {"0xaa", "0xbb"}}};
+    const json b = {{"number", "0x6"}, {"transactions", json::array()}};
+    const json c = {{"number", "0x8"}, {"transactions", {"0xcc"}}};
+
+    auto all = read_listed_blocks({a, b}, 5, collect);
+    ASSERT_TRUE(all);
+    EXPECT_EQ(*all, 2u);
+    EXPECT_EQ(seen, (std::vector<std::string>{"0xaa", "0xbb"}));
+
+    seen.clear();
+    auto until_null = read_listed_blocks({a, json(), c}, 5, collect);
+    ASSERT_TRUE(until_null);
+    EXPECT_EQ(*until_null, 1u) << "a block after a null one was counted as read";
+    EXPECT_EQ(seen, (std::vector<std::string>{"0xaa", "0xbb"}));
+
+    auto not_a_block = read_listed_blocks({a, json("0x1")}, 5, collect);
+    ASSERT_FALSE(not_a_block);
+    EXPECT_THAT(not_a_block.error().message, HasSubstr("block 6 answered no block"));
+    auto no_list = read_listed_blocks({json{{"number", "0x5"}}}, 5, collect);
+    ASSERT_FALSE(no_list);
+    EXPECT_THAT(no_list.error().message, HasSubstr("transactions list"));
+    auto full_objects =
+        read_listed_blocks({json{{"transactions", {json{{"hash", "0xaa"}}}}}}, 9, collect);
+    ASSERT_FALSE(full_objects);
+    EXPECT_THAT(full_objects.error().message, HasSubstr("block 9 lists a transaction that is not"));
+}
+
 class BenchAgainstANode : public ::testing::Test {
   protected:
     void SetUp() override {
