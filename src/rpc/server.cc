@@ -1,6 +1,11 @@
 #include "rpc/server.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -538,6 +543,16 @@ struct Server::Impl {
     }
 
     void run() noexcept {
+        if (shared.config.thread_niceness != 0) {
+            // PRIO_PROCESS with a thread id sets that thread's nice value on Linux.
+            const auto self = static_cast<id_t>(::gettid());
+            errno = 0;
+            const int now = getpriority(PRIO_PROCESS, self);
+            if ((now == -1 && errno != 0) ||
+                setpriority(PRIO_PROCESS, self, now + shared.config.thread_niceness) != 0)
+                shared.log(std::string("rpc: cannot change a server thread's nice value: ") +
+                           std::strerror(errno));
+        }
         for (;;) {
             try {
                 ioc->run();

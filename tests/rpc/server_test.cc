@@ -1,5 +1,8 @@
 #include "rpc/server.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -828,6 +831,25 @@ TEST_F(ServerTest, SlowReaderIsDisconnected) {
             logged |= line.find("not reading") != std::string::npos;
     }
     EXPECT_TRUE(logged);
+}
+
+// Methods run on the server's threads, at the configured nice value above the process's.
+TEST_F(ServerTest, ServerThreadsRunAtTheirNiceValue) {
+    fx.dispatcher.add("nice", [](const json&, Session&) -> MethodResult {
+        errno = 0;
+        return getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    });
+    errno = 0;
+    const int base = getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    ASSERT_EQ(errno, 0);
+    ServerConfig config;
+    config.thread_niceness = 2;
+    config.threads = 1;
+    start(config);
+    HttpClient client(server->port());
+    auto res = client.post(R"({"jsonrpc":"2.0","id":1,"method":"nice","params":[]})");
+    ASSERT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(json::parse(res.body())["result"], std::min(base + 2, 19)) << res.body();
 }
 
 TEST_F(ServerTest, StartFailsOnABadAddressOrABusyPort) {
