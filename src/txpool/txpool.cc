@@ -14,6 +14,10 @@ namespace {
 // Every transaction's intrinsic gas, so the least any pooled transaction asks for: a block with
 // less left is full.
 constexpr uint64_t kTxGas = 21'000;
+// pending_block gives up after this many candidates in a row that do not fit in the gas left:
+// without a bound, a block of 70,000-gas transactions (428 fill 30,000,000 gas and leave 40,000)
+// visited every pooled sender, under the pool's lock, for each proposal.
+constexpr size_t kMaxMisfitsInARow = 64;
 
 Error reject(std::string message) {
     return make_error(Errc::invalid_argument, std::move(message));
@@ -440,7 +444,9 @@ std::vector<PooledTx> TxPool::pending_block(uint64_t max_gas, size_t max_count,
     auto next_head = heads_.begin();
     std::vector<PooledTx> out;
     uint64_t gas_used = 0;
-    while (out.size() < max_count && max_gas - gas_used >= kTxGas) {
+    size_t misfits = 0;  // in a row
+    while (out.size() < max_count && max_gas - gas_used >= kTxGas &&
+           misfits < kMaxMisfitsInARow) {
         Cursor c;
         if (next_head != heads_.end() &&
             (started.empty() || HeadOrder{}(*next_head, &started.front().it->second))) {
@@ -457,7 +463,11 @@ std::vector<PooledTx> TxPool::pending_block(uint64_t max_gas, size_t max_count,
         const PooledTx& ptx = c.it->second.ptx;
         if (skip.empty() || !skip.contains(ptx.hash)) {
             // Does not fit: the rest of this sender's run cannot go without it.
-            if (ptx.tx.gas_limit > max_gas - gas_used) continue;
+            if (ptx.tx.gas_limit > max_gas - gas_used) {
+                ++misfits;
+                continue;
+            }
+            misfits = 0;
             gas_used += ptx.tx.gas_limit;
             out.push_back(ptx);
         }

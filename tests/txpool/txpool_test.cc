@@ -760,6 +760,34 @@ TEST_F(TxPoolTest, SkippedTransactionsTakeNoRoomAndTheirSendersRunsGoOn) {
     EXPECT_EQ(pool().pending_count(), 12u);  // nothing was removed
 }
 
+// Room a large transaction does not fit in goes to a smaller one behind it, unless 64 that do not
+// fit come first: then the block is done, and the small one waits for the next block.
+TEST_F(TxPoolTest, ABlockStopsLookingAfter64TransactionsInARowThatDoNotFit) {
+    for (uint8_t signer = 21; signer <= 120; ++signer)
+        state_.set(addr(signer), 0, kRich);
+    auto fill = [&](uint8_t large_senders) {
+        // One per sender, better paying first: the large ones come before the small one.
+        for (uint8_t signer = 21; signer < 21 + large_senders; ++signer)
+            add_ok(dynamic(signer, 0, 100, 50, 70'000));
+        add_ok(dynamic(1, 0, 100, 10));
+    };
+    // 100,000 gas: one large transaction, then 30,000 left, which only the small one fits.
+    fill(64);  // the first fits, 63 do not, then the small one
+    auto with_small = pool().pending_block(100'000, 1000);
+    ASSERT_EQ(with_small.size(), 2u);
+    EXPECT_EQ(with_small[0].tx.gas_limit, 70'000u);
+    EXPECT_EQ(with_small[1].sender, addr(1));
+
+    pool_.reset();
+    fill(66);  // the first fits, then 65 that do not: the search ends before the small one
+    auto without = pool().pending_block(100'000, 1000);
+    ASSERT_EQ(without.size(), 1u);
+    EXPECT_EQ(without[0].tx.gas_limit, 70'000u);
+    // The next block, with room again, takes the small one among the rest.
+    auto next = pool().pending_block(30'000'000, 1000);
+    EXPECT_EQ(next.size(), 67u);
+}
+
 // Skipping is the order without the skipped transactions, whatever the pool holds.
 TEST_F(TxPoolTest, ABlockWithSkipsIsTheOrderWithoutThem) {
     std::mt19937_64 rng(5);
