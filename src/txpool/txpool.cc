@@ -445,8 +445,7 @@ std::vector<PooledTx> TxPool::pending_block(uint64_t max_gas, size_t max_count,
     std::vector<PooledTx> out;
     uint64_t gas_used = 0;
     size_t misfits = 0;  // in a row
-    while (out.size() < max_count && max_gas - gas_used >= kTxGas &&
-           misfits < kMaxMisfitsInARow) {
+    while (out.size() < max_count && max_gas - gas_used >= kTxGas && misfits < kMaxMisfitsInARow) {
         Cursor c;
         if (next_head != heads_.end() &&
             (started.empty() || HeadOrder{}(*next_head, &started.front().it->second))) {
@@ -464,7 +463,9 @@ std::vector<PooledTx> TxPool::pending_block(uint64_t max_gas, size_t max_count,
         if (skip.empty() || !skip.contains(ptx.hash)) {
             // Does not fit: the rest of this sender's run cannot go without it.
             if (ptx.tx.gas_limit > max_gas - gas_used) {
-                ++misfits;
+                // One too large for any block (the limit was lowered after its admission) says
+                // nothing about the room left: counted, enough of them would starve every block.
+                if (ptx.tx.gas_limit <= max_gas) ++misfits;
                 continue;
             }
             misfits = 0;

@@ -128,8 +128,9 @@ class TxPool {
     // run goes on after them: otherwise a block after a full one would be left the room its
     // parent's transactions took.
     // A transaction that does not fit in the gas left is passed over with its sender's later
-    // ones; after 64 such in a row the block is done (the rest wait for the next block), so that
-    // filling a block costs O(block), not O(senders), when the gas left fits none of them.
+    // ones; after 64 such in a row that would fit an empty block, the block is done (they lead
+    // the next one), so that filling a block costs O(block), not O(senders), when the gas left
+    // fits none of them.
     // Uses the account nonces of the last on_block_committed (or admission), so call
     // on_block_committed after each block commits.
     std::vector<PooledTx> pending_block(uint64_t max_gas, size_t max_count,

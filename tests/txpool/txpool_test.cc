@@ -786,6 +786,14 @@ TEST_F(TxPoolTest, ABlockStopsLookingAfter64TransactionsInARowThatDoNotFit) {
     // The next block, with room again, takes the small one among the rest.
     auto next = pool().pending_block(30'000'000, 1000);
     EXPECT_EQ(next.size(), 67u);
+
+    // Transactions too large for any block (the gas limit was lowered after they came) are not
+    // misfits of this block: however many lead the order, the block still fills.
+    pool_.reset();
+    fill(100);
+    auto under_a_lower_limit = pool().pending_block(60'000, 1000);
+    ASSERT_EQ(under_a_lower_limit.size(), 1u);
+    EXPECT_EQ(under_a_lower_limit[0].sender, addr(1));
 }
 
 // Skipping is the order without the skipped transactions, whatever the pool holds.
