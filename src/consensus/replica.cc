@@ -265,11 +265,11 @@ void Replica::insert_block(ValidatorIndex from, Block b, bool proposal) {
     maybe_propose();  // a leader may have been waiting for this block
 }
 
-std::vector<BytesView> Replica::exclude_for(const BlockId& parent) const {
-    std::vector<BytesView> out;
+std::vector<HashedPayload> Replica::exclude_for(const BlockId& parent) const {
+    std::vector<HashedPayload> out;
     for (const Block* b = find(parent); b && b->header.height > driver_committed_height_;
          b = find(b->header.parent_id))
-        if (!b->payload.empty()) out.push_back(b->payload);
+        if (!b->payload.empty()) out.push_back({b->payload, b->header.payload_hash});
     return out;
 }
 
@@ -282,7 +282,7 @@ void Replica::maybe_vote(const Block& b) {
     if (!follows_qc && !follows_tc) return;
     if (h.timestamp_ms > now_ + config_.max_clock_skew_ms) return;
     auto exclude = exclude_for(h.parent_id);
-    if (!payload_.valid(b.payload, exclude)) return;
+    if (!payload_.valid({b.payload, h.payload_hash}, exclude)) return;
 
     const BlockId id = b.id();
     auto sig = signer_.sign(vote_digest(config_.committee, h.round, id));
@@ -398,8 +398,9 @@ void Replica::maybe_propose() {
     }
     auto exclude = exclude_for(safety_.high_qc.block_id);
     Block b;
-    b.payload = payload_.take_payload(exclude);
-    if (b.payload.size() > kMaxPayloadSize) return;
+    NewPayload payload = payload_.take_payload(exclude);
+    if (payload.bytes.size() > kMaxPayloadSize) return;
+    b.payload = std::move(payload.bytes);
     BlockHeader& h = b.header;
     h.round = r;
     h.height = parent->header.height + 1;
@@ -408,7 +409,7 @@ void Replica::maybe_propose() {
     h.tc = std::move(tc);
     h.author = config_.self;
     h.timestamp_ms = std::max(now_, parent->header.timestamp_ms + 1);
-    h.payload_hash = keccak256(b.payload);
+    h.payload_hash = payload.hash;
     auto sig = signer_.sign(proposal_digest(c, h.id()));
     if (!sig) return;
     h.signature = std::move(*sig);

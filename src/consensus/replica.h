@@ -43,19 +43,32 @@
 
 namespace hc::consensus {
 
+// A block's payload with its keccak256, the payload hash of the block's header (checked against
+// the payload when the block arrived), so that neither side hashes a payload twice.
+struct HashedPayload {
+    BytesView bytes;
+    Hash32 hash;
+};
+
+// A new block's payload and its keccak256.
+struct NewPayload {
+    Bytes bytes;
+    Hash32 hash;
+};
+
 // The driver's side of payload: its transactions, batched as it sees fit.
 class PayloadSource {
   public:
     virtual ~PayloadSource() = default;
     // True while the driver holds payload it has not yet seen committed.
     virtual bool has_pending() = 0;
-    // Payload for a new block (possibly empty), at most kMaxPayloadSize bytes. `exclude` holds the
-    // payloads of the blocks the new block extends that the driver has not yet seen committed;
-    // what they contain must not be repeated.
-    virtual Bytes take_payload(std::span<const BytesView> exclude) = 0;
+    // Payload for a new block (possibly empty), at most kMaxPayloadSize bytes, with its hash.
+    // `exclude` holds the payloads of the blocks the new block extends that the driver has not
+    // yet seen committed; what they contain must not be repeated.
+    virtual NewPayload take_payload(std::span<const HashedPayload> exclude) = 0;
     // Whether a proposed payload is acceptable on top of the blocks in `exclude` (as above).
     // Honest replicas vote only for valid payloads.
-    virtual bool valid(BytesView payload, std::span<const BytesView> exclude) = 0;
+    virtual bool valid(const HashedPayload& payload, std::span<const HashedPayload> exclude) = 0;
 };
 
 struct Config {
@@ -168,7 +181,7 @@ class Replica {
 
     bool has_work();
     bool branch_has_payload() const;
-    std::vector<BytesView> exclude_for(const BlockId& parent) const;
+    std::vector<HashedPayload> exclude_for(const BlockId& parent) const;
     const Block* find(const BlockId& id) const;
     uint64_t timer_duration() const noexcept;
     void arm_timer();

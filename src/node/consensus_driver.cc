@@ -905,7 +905,8 @@ bool ConsensusDriver::has_pending() {
     return pool_.pending_count() > executing_.size();
 }
 
-Bytes ConsensusDriver::take_payload(std::span<const BytesView> exclude) {
+consensus::NewPayload ConsensusDriver::take_payload(
+    std::span<const consensus::HashedPayload> exclude) {
     std::unordered_set<Hash32> taken = hashes_in(exclude);
     {
         std::lock_guard lock(exec_mu_);
@@ -925,14 +926,16 @@ Bytes ConsensusDriver::take_payload(std::span<const BytesView> exclude) {
         txs.push_back({std::move(p.tx), p.hash, p.sender});
     }
     // pending holds the bytes chosen points into until the encoding is done.
-    Bytes payload = encode_payload(chosen);
-    keep_prepared(keccak256(payload), std::move(txs));
-    return payload;
+    consensus::NewPayload out{encode_payload(chosen), {}};
+    out.hash = keccak256(out.bytes);
+    keep_prepared(out.hash, std::move(txs));
+    return out;
 }
 
-bool ConsensusDriver::valid(BytesView payload, std::span<const BytesView> exclude) {
-    if (payload.size() > kMaxPayloadSize) return false;
-    const Prepared* p = prepared(payload, keccak256(payload));
+bool ConsensusDriver::valid(const consensus::HashedPayload& payload,
+                            std::span<const consensus::HashedPayload> exclude) {
+    if (payload.bytes.size() > kMaxPayloadSize) return false;
+    const Prepared* p = prepared(payload.bytes, payload.hash);
     if (!p) return false;
     if (p->txs.size() > settings_.max_block_txs) return false;
     const uint64_t gas_limit = chain_.gas_limit();
@@ -981,15 +984,16 @@ const ConsensusDriver::Prepared* ConsensusDriver::prepared(BytesView payload,
     return &prepared_.at(payload_hash);
 }
 
-std::unordered_set<Hash32> ConsensusDriver::hashes_in(std::span<const BytesView> payloads) {
+std::unordered_set<Hash32> ConsensusDriver::hashes_in(
+    std::span<const consensus::HashedPayload> payloads) {
     std::unordered_set<Hash32> out;
-    for (BytesView payload : payloads) {
-        if (auto kept = prepared_.find(keccak256(payload)); kept != prepared_.end()) {
+    for (const consensus::HashedPayload& payload : payloads) {
+        if (auto kept = prepared_.find(payload.hash); kept != prepared_.end()) {
             for (const chain::BlockTx& t : kept->second.txs)
                 out.insert(t.hash);
             continue;
         }
-        if (auto raws = payload_transactions(payload))
+        if (auto raws = payload_transactions(payload.bytes))
             for (BytesView raw : *raws)
                 out.insert(keccak256(raw));
     }

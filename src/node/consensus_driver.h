@@ -144,8 +144,9 @@ class ConsensusDriver final : public consensus::PayloadSource {
 
     // consensus::PayloadSource (driver thread)
     bool has_pending() override;
-    Bytes take_payload(std::span<const BytesView> exclude) override;
-    bool valid(BytesView payload, std::span<const BytesView> exclude) override;
+    consensus::NewPayload take_payload(std::span<const consensus::HashedPayload> exclude) override;
+    bool valid(const consensus::HashedPayload& payload,
+               std::span<const consensus::HashedPayload> exclude) override;
 
   private:
     struct FrameEvent {
@@ -233,7 +234,7 @@ class ConsensusDriver final : public consensus::PayloadSource {
     // asks for more gas than a block has.
     const Prepared* prepared(BytesView payload, const Hash32& payload_hash);
     // The hashes of the transactions in `payloads` (the uncommitted blocks a new one extends).
-    std::unordered_set<Hash32> hashes_in(std::span<const BytesView> payloads);
+    std::unordered_set<Hash32> hashes_in(std::span<const consensus::HashedPayload> payloads);
     Result<consensus::Block> committed_tip() const;
     bool is_boundary(uint64_t height) const;
 

@@ -17,14 +17,23 @@ using testing::FakeSigner;
 class TestPayload : public PayloadSource {
   public:
     bool has_pending() override { return !queue.empty(); }
-    Bytes take_payload(std::span<const BytesView>) override {
-        if (queue.empty()) return {};
+    // Every hash the replica hands over is its payload's.
+    static void expect_hashes(std::span<const HashedPayload> payloads) {
+        for (const HashedPayload& p : payloads)
+            EXPECT_EQ(p.hash, keccak256(p.bytes));
+    }
+    NewPayload take_payload(std::span<const HashedPayload> exclude) override {
+        expect_hashes(exclude);
+        if (queue.empty()) return {{}, keccak256(Bytes{})};
         Bytes b = queue.front();
         queue.erase(queue.begin());
-        return b;
+        const Hash32 hash = keccak256(b);
+        return {std::move(b), hash};
     }
-    bool valid(BytesView payload, std::span<const BytesView>) override {
-        return Bytes(payload.begin(), payload.end()) != to_bytes("bad");
+    bool valid(const HashedPayload& payload, std::span<const HashedPayload> exclude) override {
+        expect_hashes(exclude);
+        expect_hashes(std::span(&payload, 1));
+        return Bytes(payload.bytes.begin(), payload.bytes.end()) != to_bytes("bad");
     }
     std::vector<Bytes> queue;
 };
@@ -389,7 +398,9 @@ TEST(ConsensusReplica, SingleValidatorBoundsWorkPerCall) {
     class Endless : public TestPayload {
       public:
         bool has_pending() override { return true; }
-        Bytes take_payload(std::span<const BytesView>) override { return to_bytes("more"); }
+        NewPayload take_payload(std::span<const HashedPayload>) override {
+            return {to_bytes("more"), keccak256(to_bytes("more"))};
+        }
     };
     Committee c = committee(1);
     FakeSigner signer(0, 1);

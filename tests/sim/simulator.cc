@@ -97,7 +97,7 @@ class Pool : public PayloadSource {
     Pool(uint64_t seed, const std::set<uint64_t>& committed) : seed_(seed), committed_(committed) {}
 
     bool has_pending() override { return !pending_.empty(); }
-    Bytes take_payload(std::span<const BytesView> exclude) override {
+    NewPayload take_payload(std::span<const HashedPayload> exclude) override {
         std::set<uint64_t> ex = ids(exclude);
         Bytes out;
         size_t n = 0;
@@ -107,10 +107,11 @@ class Pool : public PayloadSource {
             out.insert(out.end(), tx.begin(), tx.end());
             if (++n == kMaxBatch) break;
         }
-        return out;
+        const Hash32 hash = keccak256(out);
+        return {std::move(out), hash};
     }
-    bool valid(BytesView payload, std::span<const BytesView> exclude) override {
-        auto got = parse_payload(seed_, payload);
+    bool valid(const HashedPayload& payload, std::span<const HashedPayload> exclude) override {
+        auto got = parse_payload(seed_, payload.bytes);
         if (!got) return false;
         std::set<uint64_t> seen = ids(exclude);
         for (uint64_t id : *got)
@@ -124,10 +125,10 @@ class Pool : public PayloadSource {
     void remove(uint64_t id) { pending_.erase(id); }
 
   private:
-    std::set<uint64_t> ids(std::span<const BytesView> payloads) const {
+    std::set<uint64_t> ids(std::span<const HashedPayload> payloads) const {
         std::set<uint64_t> out;
-        for (BytesView p : payloads)
-            if (auto got = parse_payload(seed_, p)) out.insert(got->begin(), got->end());
+        for (const HashedPayload& p : payloads)
+            if (auto got = parse_payload(seed_, p.bytes)) out.insert(got->begin(), got->end());
         return out;
     }
 
