@@ -76,10 +76,15 @@ uint256 total_balance(const Chain& chain, const std::vector<Address>& addresses)
     return sum;
 }
 
-std::unique_ptr<Chain> open_memory(const ChainConfig& config) {
-    auto chain = Chain::open(std::make_unique<storage::MemoryStore>(), config);
+// Null (and a failed expectation) when the chain does not open.
+std::unique_ptr<Chain> open_on(std::unique_ptr<storage::KvStore> store, const ChainConfig& config) {
+    auto chain = Chain::open(std::move(store), config);
     EXPECT_TRUE(chain) << chain.error().to_string();
-    return std::move(*chain);
+    return chain ? std::move(*chain) : nullptr;
+}
+
+std::unique_ptr<Chain> open_memory(const ChainConfig& config) {
+    return open_on(std::make_unique<storage::MemoryStore>(), config);
 }
 
 BlockTx send(const Key& from, std::optional<Address> to, uint64_t nonce, Bytes data,
@@ -621,9 +626,9 @@ class GatedStore final : public storage::KvStore {
 TEST(Chain, WhileABlockIsWrittenThePoolsReadsGoOnAndReadsAtABlockWait) {
     Key alice = key(1), bob = key(2);
     Gate gate;
-    auto opened = Chain::open(std::make_unique<GatedStore>(gate), config_for({alice}));
-    ASSERT_TRUE(opened) << opened.error().to_string();
-    Chain& chain = **opened;
+    auto opened = open_on(std::make_unique<GatedStore>(gate), config_for({alice}));
+    ASSERT_TRUE(opened);
+    Chain& chain = *opened;
     gate.armed = true;
     Result<CommittedBlock> committed = make_error(Errc::internal, "not run");
     std::thread committer([&] {
@@ -668,9 +673,9 @@ TEST(Chain, WhileABlockIsWrittenThePoolsReadsGoOnAndReadsAtABlockWait) {
 TEST(Chain, AFailedWriteLeavesTheStateAndTheHeadAsTheyWere) {
     Key alice = key(1), bob = key(2);
     Gate gate;
-    auto opened = Chain::open(std::make_unique<GatedStore>(gate), config_for({alice}));
-    ASSERT_TRUE(opened) << opened.error().to_string();
-    Chain& chain = **opened;
+    auto opened = open_on(std::make_unique<GatedStore>(gate), config_for({alice}));
+    ASSERT_TRUE(opened);
+    Chain& chain = *opened;
     const Hash32 root = chain.head().state_root;
     gate.armed = true;
     gate.fail = true;
