@@ -9,6 +9,7 @@ packages=(
     libssl-dev            # OpenSSL 3: SHA-256, RIPEMD-160, SM3, P-256, Ed25519, SM2, X.509, TLS
     libsecp256k1-dev      # secp256k1 signing and public-key recovery
     librocksdb-dev        # embedded key-value storage
+    libjemalloc-dev       # the node's memory allocator
     libboost-dev libboost-system-dev   # Asio / Beast
     nlohmann-json3-dev    # JSON (fixtures, JSON-RPC)
     libspdlog-dev libfmt-dev

@@ -29,12 +29,29 @@
 #include "rpc/server.h"
 #include "storage/rocks_store.h"
 
+#ifdef HC_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 namespace {
 
 using namespace hc;
 namespace fs = std::filesystem;
 
 constexpr const char* kVersion = "0.1.0";
+
+// Which malloc the process runs on: --version says it, so a build that lost jemalloc shows.
+std::string allocator_name() {
+#ifdef HC_JEMALLOC
+    const char* version = nullptr;
+    size_t size = sizeof(version);
+    if (mallctl("version", &version, &size, nullptr, 0) == 0 && version != nullptr)
+        return std::string("jemalloc ") + version;
+    return "jemalloc";
+#else
+    return "the C library's malloc";
+#endif
+}
 
 int fail(const std::string& message) {
     std::fprintf(stderr, "honeycomb: %s\n", message.c_str());
@@ -256,7 +273,8 @@ int run_verify(const std::string& data_dir) {
 
 int main(int argc, char** argv) {
     CLI::App app{"Honeycomb: a high-performance consortium blockchain."};
-    app.set_version_flag("--version", std::string("honeycomb ") + kVersion);
+    app.set_version_flag("--version", std::string("honeycomb ") + kVersion +
+                                          " (memory allocator: " + allocator_name() + ")");
     app.require_subcommand(0, 1);
 
     DevOptions dev;
