@@ -290,35 +290,65 @@ json block_json(const chain::Chain& chain, const Hash32& hash, bool full) {
     return j;
 }
 
-json receipt_json(const chain::Chain& chain, const chain::TxLocation& at) {
-    auto header = value_or_fail(chain.header(at.block_hash));
-    auto found = value_or_fail(chain.transaction_receipt(at));
-    if (!header || !found)
-        fail(rpc::internal_error("block " + at.block_hash.hex() + " is missing receipts"));
-    const Transaction& tx = found->tx;
-    const Receipt& r = found->receipt;
-    const ReceiptMeta& meta = found->meta;
+json receipt_json(const BlockHeader& header, const chain::TransactionReceipt& found,
+                  const chain::TxLocation& at) {
+    const Transaction& tx = found.tx;
+    const Receipt& r = found.receipt;
+    const ReceiptMeta& meta = found.meta;
     Hash32 tx_hash = transaction_hash(tx);
     json logs = json::array();
     for (size_t i = 0; i < r.logs.size(); ++i)
         logs.push_back(log_json({r.logs[i], at.block_number, at.block_hash, tx_hash, at.index,
-                                 uint32_t(found->first_log_index + i)}));
+                                 uint32_t(found.first_log_index + i)}));
     return {
         {"transactionHash", hex_data(tx_hash)},
         {"transactionIndex", quantity(uint64_t(at.index))},
         {"blockHash", hex_data(at.block_hash)},
         {"blockNumber", quantity(at.block_number)},
-        {"from", address(found->sender)},
+        {"from", address(found.sender)},
         {"to", tx.to ? json(address(*tx.to)) : json(nullptr)},
         {"cumulativeGasUsed", quantity(r.cumulative_gas_used)},
         {"gasUsed", quantity(meta.gas_used)},
-        {"effectiveGasPrice", quantity(chain::effective_gas_price(tx, header->base_fee_per_gas))},
+        {"effectiveGasPrice", quantity(chain::effective_gas_price(tx, header.base_fee_per_gas))},
         {"contractAddress",
          meta.contract_address ? json(address(*meta.contract_address)) : json(nullptr)},
         {"logs", logs},
         {"logsBloom", hex_data(r.bloom.bits)},
         {"type", quantity(uint64_t(r.type))},
         {"status", r.status ? "0x1" : "0x0"}};
+}
+
+[[noreturn]] void missing_receipts(const Hash32& block_hash) {
+    fail(rpc::internal_error("block " + block_hash.hex() + " is missing receipts"));
+}
+
+json receipt_json(const chain::Chain& chain, const chain::TxLocation& at) {
+    auto header = value_or_fail(chain.header(at.block_hash));
+    auto found = value_or_fail(chain.transaction_receipt(at));
+    if (!header || !found) missing_receipts(at.block_hash);
+    return receipt_json(*header, *found, at);
+}
+
+// Every receipt of a block, decoding its body and receipts once (a lookup per transaction would
+// read and walk them again for each).
+json block_receipts_json(const chain::Chain& chain, const Hash32& block_hash) {
+    auto header = value_or_fail(chain.header(block_hash));
+    auto body = value_or_fail(chain.body(block_hash));
+    auto receipts = value_or_fail(chain.receipts(block_hash));
+    if (!header || !body || !receipts || receipts->receipts.size() != body->size() ||
+        receipts->metas.size() != body->size() || receipts->senders.size() != body->size())
+        missing_receipts(block_hash);
+    json out = json::array();
+    chain::TransactionReceipt one;
+    for (size_t i = 0; i < body->size(); ++i) {
+        one.tx = std::move((*body)[i]);
+        one.receipt = std::move(receipts->receipts[i]);
+        one.meta = std::move(receipts->metas[i]);
+        one.sender = receipts->senders[i];
+        out.push_back(receipt_json(*header, one, {block_hash, header->number, uint32_t(i)}));
+        one.first_log_index += static_cast<uint32_t>(one.receipt.logs.size());
+    }
+    return out;
 }
 
 // eth_getLogs / eth_newFilter criteria. Block bounds are resolved against the current head.
@@ -804,11 +834,7 @@ void EthApi::register_methods(rpc::Dispatcher& d) {
         if (!n) return json(nullptr);
         auto h = value_or_fail(chain.hash_by_number(*n));
         if (!h) return json(nullptr);
-        auto body = value_or_fail(chain.body(*h));
-        json out = json::array();
-        for (size_t i = 0; body && i < body->size(); ++i)
-            out.push_back(receipt_json(chain, {*h, *n, uint32_t(i)}));
-        return out;
+        return block_receipts_json(chain, *h);
     });
 
     add("eth_getLogs", [this, &chain](const json& p) {

@@ -167,6 +167,44 @@ TEST_F(EthApiTest, ChainIdentityAndStaticAnswers) {
     EXPECT_EQ(result("web3_clientVersion", json::array()), "honeycomb");
 }
 
+// eth_getBlockReceipts reads a block's receipts once; each must be what eth_getTransactionReceipt
+// answers for that transaction, log indices running on across the block, a failed call included.
+TEST_F(EthApiTest, BlockReceiptsAreTheTransactionsReceiptsInBlockOrder) {
+    const std::string store = deploy_contract(0, kStore);
+    const Address contract = *parse_address(store);
+    Address to;
+    to.bytes[0] = 0x42;
+    std::vector<std::string> raw = {
+        raw_tx(1, contract, 0, word(5), 100'000),   // logs
+        raw_transfer(2, to, 0, uint256(7)),         // no log
+        raw_tx(3, contract, 0, word(9), 100'000),   // logs: index 1 of the block
+        raw_tx(4, contract, 0, word(0), 100'000),   // reverts
+        raw_tx(5, contract, 0, word(11), 100'000),  // logs: index 2
+    };
+    for (const std::string& r : raw)
+        ASSERT_TRUE(call("eth_sendRawTransaction", {r}).contains("result"));
+    auto blocks = commit_pending();
+    ASSERT_FALSE(blocks.empty());
+    ASSERT_EQ(blocks.back().block.transactions.size(), raw.size());
+    const std::string number = uint256(blocks.back().block.header.number).to_hex();
+
+    json all = result("eth_getBlockReceipts", {number});
+    ASSERT_EQ(all.size(), raw.size());
+    std::vector<uint64_t> log_indices;
+    size_t failed = 0;
+    for (size_t i = 0; i < raw.size(); ++i) {
+        const json& r = all[i];
+        EXPECT_EQ(r, result("eth_getTransactionReceipt", {r["transactionHash"]})) << i;
+        EXPECT_EQ(r["transactionHash"], blocks.back().tx_hashes[i].hex());
+        for (const json& log : r["logs"])
+            log_indices.push_back(parse_u64(log["logIndex"]));
+        failed += r["status"] == "0x0";
+    }
+    EXPECT_EQ(log_indices, (std::vector<uint64_t>{0, 1, 2}));
+    EXPECT_EQ(failed, 1u);
+    EXPECT_TRUE(result("eth_getBlockReceipts", {"0xffff"}).is_null());
+}
+
 TEST_F(EthApiTest, TransferFlowsThroughPoolBlockAndQueries) {
     Address to;
     to.bytes[0] = 0x42;
