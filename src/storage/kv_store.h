@@ -26,7 +26,7 @@ enum class Column : uint8_t {
     headers,             // block hash -> encoded block header
     bodies,              // block hash -> encoded block body (transactions)
     receipts,            // block hash -> encoded receipts of the block's transactions
-    state,               // state trie nodes (and other state records) by their key
+    state,               // flat account and slot records and their history (state/world_state.cc)
     code,                // code hash -> contract bytecode
     index_block_hash,    // block hash -> block number
     index_block_number,  // big-endian block number -> canonical block hash
