@@ -422,6 +422,56 @@ TEST(RocksStoreTest, OpensDatabaseWithUnknownColumnFamily) {
     EXPECT_EQ(*(*store)->get(Column::meta, as_bytes("k")), b("v"));
 }
 
+// Databases written before the state and transaction-index columns hashed their memtables (plain
+// skip lists, no prefix extractor) open and read the same: in table files and in the log alike.
+TEST(RocksStoreTest, OpensADatabaseWrittenWithPlainMemtables) {
+    TempDir dir;
+    const std::string path = (dir.path() / "db").string();
+    const std::string address(20, '\x07');
+    {
+        rocksdb::Options options;
+        options.create_if_missing = true;
+        rocksdb::DB* raw = nullptr;
+        ASSERT_TRUE(rocksdb::DB::Open(options, path, &raw).ok());
+        std::unique_ptr<rocksdb::DB> db(raw);
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        for (Column c : {Column::state, Column::index_tx_hash}) {
+            rocksdb::ColumnFamilyHandle* cf = nullptr;
+            ASSERT_TRUE(
+                db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), column_name(c), &cf).ok());
+            handles.push_back(cf);
+        }
+        // Flat record, two history records (one in a table file, one only in the log), a hash.
+        ASSERT_TRUE(db->Put({}, handles[0], "a" + address, "now").ok());
+        ASSERT_TRUE(
+            db->Put({}, handles[0], "h" + address + std::string(7, '\0') + "\x01", "1").ok());
+        ASSERT_TRUE(db->Put({}, handles[1], std::string(32, '\x05'), "where").ok());
+        ASSERT_TRUE(db->Flush({}, handles).ok());
+        ASSERT_TRUE(
+            db->Put({}, handles[0], "h" + address + std::string(7, '\0') + "\x02", "2").ok());
+        for (auto* h : handles)
+            ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+        ASSERT_TRUE(db->Close().ok());
+    }
+    auto store = RocksStore::open(path);
+    ASSERT_TRUE(store.ok()) << store.error().to_string();
+    auto scan = [&](std::string_view prefix) {
+        std::vector<std::string> values;
+        EXPECT_TRUE((*store)
+                        ->for_each_prefix(Column::state, as_bytes(prefix),
+                                          [&](BytesView, BytesView v) {
+                                              values.emplace_back(v.begin(), v.end());
+                                              return true;
+                                          })
+                        .ok());
+        return values;
+    };
+    EXPECT_EQ(scan("h" + address), (std::vector<std::string>{"1", "2"}));  // in its bucket
+    EXPECT_EQ(scan("a"), (std::vector<std::string>{"now"}));               // in total order
+    EXPECT_EQ(scan(""), (std::vector<std::string>{"now", "1", "2"}));
+    EXPECT_EQ(*(*store)->get(Column::index_tx_hash, as_bytes(std::string(32, '\x05'))), b("where"));
+}
+
 TEST(RocksStoreTest, OpeningTheSameDirectoryTwiceFails) {
     TempDir dir;
     auto first = RocksStore::open(dir.path() / "db");
