@@ -623,12 +623,21 @@ class GatedStore final : public storage::KvStore {
     storage::MemoryStore inner_;
 };
 
-TEST(Chain, WhileABlockIsWrittenThePoolsReadsGoOnAndReadsAtABlockWait) {
+// A chain funding alice on a store whose writes the test can hold or fail through `gate`.
+class ChainOnAGatedStore : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        opened_ = open_on(std::make_unique<GatedStore>(gate), config_for({alice}));
+        ASSERT_TRUE(opened_);
+    }
+
     Key alice = key(1), bob = key(2);
     Gate gate;
-    auto opened = open_on(std::make_unique<GatedStore>(gate), config_for({alice}));
-    ASSERT_TRUE(opened);
-    Chain& chain = *opened;
+    std::unique_ptr<Chain> opened_;  // destroyed before the gate its store refers to
+};
+
+TEST_F(ChainOnAGatedStore, WhileABlockIsWrittenThePoolsReadsGoOnAndReadsAtABlockWait) {
+    Chain& chain = *opened_;
     gate.armed = true;
     Result<CommittedBlock> committed = make_error(Errc::internal, "not run");
     std::thread committer([&] {
@@ -670,12 +679,8 @@ TEST(Chain, WhileABlockIsWrittenThePoolsReadsGoOnAndReadsAtABlockWait) {
     EXPECT_TRUE(chain.verify());
 }
 
-TEST(Chain, AFailedWriteLeavesTheStateAndTheHeadAsTheyWere) {
-    Key alice = key(1), bob = key(2);
-    Gate gate;
-    auto opened = open_on(std::make_unique<GatedStore>(gate), config_for({alice}));
-    ASSERT_TRUE(opened);
-    Chain& chain = *opened;
+TEST_F(ChainOnAGatedStore, AFailedWriteLeavesTheStateAndTheHeadAsTheyWere) {
+    Chain& chain = *opened_;
     const Hash32 root = chain.head().state_root;
     gate.armed = true;
     gate.fail = true;
