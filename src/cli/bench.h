@@ -9,7 +9,8 @@
 //   2. Presigns the workload (EIP-1559 transactions at the node's gas price):
 //        w1  transfers between the accounts (account i pays account i+1)
 //        w2  OpenZeppelin ERC20 transfers between the accounts: the setup deploys BenchToken
-//            (cli/demo_contract/BenchToken.sol) and hands each account its share
+//            (cli/demo_contract/BenchToken.sol) and hands each account its share; each
+//            transfer carries the endpoint's eth_estimateGas for the costliest one
 //        w3  w1 with every tenth transaction paying one hot account instead: contention on a
 //            single balance
 //   3. Serializes each JSON-RPC batch of eth_sendRawTransaction calls once, then submits the

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/keccak.h"
+#include "ledger/transaction.h"
 #include "node/dev_accounts.h"
 #include "support/served_node.h"
 
@@ -127,6 +128,20 @@ TEST_F(BenchAgainstANode, EveryWorkloadTransactionCommitsAndIsReported) {
         EXPECT_THAT(text, HasSubstr("committed       300 of 300 (rejected 0, failed 0)"));
         if (std::string(workload) == "w2") {
             EXPECT_THAT(log.str(), HasSubstr("BenchToken at"));
+            // The transfers carry the estimate for the costliest one; the last ones, to holders
+            // that had spent every token, still succeed (failed is 0 above).
+            const std::string said = log.str();
+            const size_t at = said.find("a token transfer carries ");
+            ASSERT_NE(at, std::string::npos) << said;
+            const uint64_t gas = std::stoull(said.substr(at + 25));
+            EXPECT_GT(gas, 45'000u);
+            EXPECT_LT(gas, 60'000u);
+            auto head = served.node->chain().hash_by_number(served.node->chain().head_number());
+            ASSERT_TRUE(head && *head);
+            auto last = served.node->chain().body(**head);
+            ASSERT_TRUE(last && *last && !(*last)->empty());
+            for (const Transaction& tx : **last)
+                EXPECT_EQ(tx.gas_limit, gas);
         }
         EXPECT_THAT(text, HasSubstr("secp256k1 recoveries/s"));
         EXPECT_EQ(report->transport, "http");
