@@ -45,6 +45,7 @@ bench: build
 	./build/release/bench/evm_bench --benchmark_counters_tabular=true
 	./build/release/bench/parallel_bench --benchmark_counters_tabular=true
 	./build/release/bench/commit_bench --benchmark_counters_tabular=true
+	./build/release/bench/rpc_bench --benchmark_counters_tabular=true
 
 # End-to-end load over JSON-RPC (`honeycomb bench`, src/cli/bench.h) against a fresh
 # `honeycomb dev`: committed tx/s, latency, the node's CPU and peak RSS, and the bound.

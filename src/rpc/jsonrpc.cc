@@ -5,6 +5,8 @@
 #include <optional>
 #include <utility>
 
+#include "rpc/plain_batch.h"
+
 namespace hc::rpc {
 
 using json = nlohmann::json;
@@ -403,7 +405,11 @@ std::string Dispatcher::handle_body(std::string_view body, Session& session) con
                                              std::to_string(limits_.max_body_bytes) + " bytes"));
     }
     Builder builder(limits_.max_depth);
-    if (!json::sax_parse(body.data(), body.data() + body.size(), &builder)) {
+    // A plain batch (a load generator's) skips the general parser; it has no fractional ids, so
+    // no raw spellings to keep.
+    if (auto plain = parse_plain_batch(body, limits_.max_depth)) {
+        builder.root = std::move(*plain);
+    } else if (!json::sax_parse(body.data(), body.data() + body.size(), &builder)) {
         if (builder.too_deep) {
             return error_response("null",
                                   limit_exceeded("JSON nesting exceeds the limit of " +
