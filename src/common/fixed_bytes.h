@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstring>
 #include <functional>
@@ -28,7 +29,23 @@ struct FixedBytes {
         return true;
     }
 
-    auto operator<=>(const FixedBytes&) const = default;
+    bool operator==(const FixedBytes&) const = default;
+    // Byte by byte, as memcmp orders them, but a word at a time: ordered maps keyed by addresses
+    // and hashes compare keys on every step, and the library's version calls memcmp for each.
+    friend std::strong_ordering operator<=>(const FixedBytes& a, const FixedBytes& b) noexcept {
+        size_t i = 0;
+        if constexpr (std::endian::native == std::endian::little) {
+            for (; i + 8 <= N; i += 8) {
+                uint64_t x, y;
+                std::memcpy(&x, a.bytes.data() + i, 8);
+                std::memcpy(&y, b.bytes.data() + i, 8);
+                if (x != y) return __builtin_bswap64(x) <=> __builtin_bswap64(y);
+            }
+        }
+        for (; i < N; ++i)
+            if (a.bytes[i] != b.bytes[i]) return a.bytes[i] <=> b.bytes[i];
+        return std::strong_ordering::equal;
+    }
 
     std::string hex() const { return to_hex(view()); }
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <random>
+
 #include "common/fixed_bytes.h"
 
 namespace hc {
@@ -43,6 +46,48 @@ TEST(FixedBytes, LengthIsChecked) {
     EXPECT_EQ(one.hex(), "0x" + std::string(63, '0') + "1");
     EXPECT_NE(std::hash<Hash32>{}(zero),
               std::hash<Hash32>{}(*Hash32::from_hex("0x" + std::string(64, 'f'))));
+}
+
+// The word-at-a-time order is memcmp's byte order: checked for every length the tree uses and an
+// odd one, on pairs that differ in one byte at every position (each way), and on random pairs.
+template <size_t N>
+void expect_memcmp_order() {
+    auto memcmp_order = [](const FixedBytes<N>& a, const FixedBytes<N>& b) {
+        const int c = std::memcmp(a.data(), b.data(), N);
+        return c < 0   ? std::strong_ordering::less
+               : c > 0 ? std::strong_ordering::greater
+                       : std::strong_ordering::equal;
+    };
+    std::mt19937_64 rng(N);
+    for (size_t at = 0; at < N; ++at)
+        for (uint8_t low : {uint8_t{0x00}, uint8_t{0x7f}, uint8_t{0x80}, uint8_t{0xfe}}) {
+            FixedBytes<N> a, b;
+            for (size_t i = 0; i < N; ++i)
+                a.bytes[i] = b.bytes[i] = static_cast<uint8_t>(rng());
+            a.bytes[at] = low;
+            b.bytes[at] = static_cast<uint8_t>(low + 1);
+            ASSERT_EQ(a <=> b, std::strong_ordering::less) << "N " << N << " at " << at;
+            ASSERT_EQ(b <=> a, std::strong_ordering::greater) << "N " << N << " at " << at;
+            ASSERT_EQ(a <=> a, std::strong_ordering::equal);
+            ASSERT_TRUE(a == a);
+            ASSERT_FALSE(a == b);
+        }
+    for (int k = 0; k < 10000; ++k) {
+        FixedBytes<N> a, b;
+        for (size_t i = 0; i < N; ++i) {
+            a.bytes[i] = static_cast<uint8_t>(rng() % 3);  // small values: long equal prefixes
+            b.bytes[i] = static_cast<uint8_t>(rng() % 3);
+        }
+        ASSERT_EQ(a <=> b, memcmp_order(a, b));
+        ASSERT_EQ(a == b, memcmp_order(a, b) == 0);
+    }
+}
+
+TEST(FixedBytes, OrderIsMemcmpOrder) {
+    expect_memcmp_order<20>();
+    expect_memcmp_order<32>();
+    expect_memcmp_order<13>();
+    expect_memcmp_order<8>();
 }
 
 TEST(Error, ResultCarriesValueOrError) {
