@@ -59,8 +59,7 @@ void BM_DispatchBatch(benchmark::State& state) {
     dispatcher.add_batched(
         "eth_sendRawTransaction", [](std::span<const json* const> params, hc::rpc::Session&) {
             return std::vector<MethodResult>(
-                params.size(), json("0x5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5"
-                                    "a5a5a5a5a5a"));
+                params.size(), json("0x" + std::string(64, '5')));  // a transaction hash's size
         });
     hc::rpc::LocalSession session(false);
     if (dispatcher.handle(body, session).find("error") != std::string::npos)

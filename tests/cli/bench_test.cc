@@ -131,9 +131,10 @@ TEST_F(BenchAgainstANode, EveryWorkloadTransactionCommitsAndIsReported) {
             // The transfers carry the estimate for the costliest one; the last ones, to holders
             // that had spent every token, still succeed (failed is 0 above).
             const std::string said = log.str();
-            const size_t at = said.find("a token transfer carries ");
+            const std::string carries = "a token transfer carries ";
+            const size_t at = said.find(carries);
             ASSERT_NE(at, std::string::npos) << said;
-            const uint64_t gas = std::stoull(said.substr(at + 25));
+            const uint64_t gas = std::stoull(said.substr(at + carries.size()));
             EXPECT_GT(gas, 45'000u);
             EXPECT_LT(gas, 60'000u);
             auto head = served.node->chain().hash_by_number(served.node->chain().head_number());
