@@ -455,6 +455,7 @@ struct Shared {
     const BlockContext& env;
     const std::vector<BlockTx>& txs;
     evm::AnalysisCache* cache;
+    const BeforeExecution& before_execution;
     MvMemory mv;
     CodeStore codes;
     Scheduler scheduler;
@@ -465,11 +466,12 @@ struct Shared {
     std::atomic<uint64_t> aborts{0};
 
     Shared(const state::StateReader& b, const BlockContext& e, const std::vector<BlockTx>& t,
-           evm::AnalysisCache* c)
+           evm::AnalysisCache* c, const BeforeExecution& before)
         : base(b),
           env(e),
           txs(t),
           cache(c),
+          before_execution(before),
           mv(t.size()),
           scheduler(static_cast<uint32_t>(t.size())),
           results(t.size()),
@@ -487,6 +489,7 @@ struct Incarnation {
 // makes the block run in order is noted in the result, not acted on: a speculative incarnation
 // may see a state that never was, and only the final, validated incarnations count.
 Incarnation execute(Shared& sh, uint32_t txn) {
+    if (sh.before_execution) sh.before_execution(txn);
     sh.executions.fetch_add(1);
     const BlockTx& t = sh.txs[txn];
     const Address& coinbase = sh.env.coinbase;
@@ -646,7 +649,8 @@ std::string fallback_reason(const state::StateReader& base, const BlockContext& 
 Result<BlockExecution> execute_block_parallel(const state::StateReader& base,
                                               const BlockContext& block,
                                               const std::vector<BlockTx>& txs, unsigned threads,
-                                              evm::AnalysisCache* cache, ParallelStats* stats) {
+                                              evm::AnalysisCache* cache, ParallelStats* stats,
+                                              const BeforeExecution& before_execution) {
     if (threads == 0)
         return make_error(Errc::invalid_argument,
                           "parallel block execution needs at least one worker thread");
@@ -683,7 +687,7 @@ Result<BlockExecution> execute_block_parallel(const state::StateReader& base,
             return block.block_hash(number);
         };
 
-    Shared sh(base, env, txs, cache);
+    Shared sh(base, env, txs, cache, before_execution);
     std::atomic<unsigned> ran{0};
     auto run = [&] {
         ran.fetch_add(1);

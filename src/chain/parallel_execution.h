@@ -19,6 +19,7 @@
 //     changes the rules for the transactions after it, so the block falls back.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "chain/chain.h"
@@ -32,12 +33,19 @@ struct ParallelStats {
     uint64_t aborts = 0;  // incarnations thrown away: stale reads or reads of an unfinished write
 };
 
+// Called by a worker just before it runs an incarnation of the transaction at index txn. Which
+// worker runs what, and when, is up to the threads' timing; a test that needs one interleaving
+// (a transaction running before an earlier one it conflicts with has written) holds a worker
+// here. REQUIRES: safe to call from several threads at once.
+using BeforeExecution = std::function<void(uint32_t txn)>;
+
 // execute_block on `threads` worker threads (each on a deep stack), with the same result.
 // Fails where execute_block fails, and if threads is 0.
 Result<BlockExecution> execute_block_parallel(const state::StateReader& base,
                                               const BlockContext& block,
                                               const std::vector<BlockTx>& txs, unsigned threads,
                                               evm::AnalysisCache* cache = nullptr,
-                                              ParallelStats* stats = nullptr);
+                                              ParallelStats* stats = nullptr,
+                                              const BeforeExecution& before_execution = {});
 
 }  // namespace hc::chain

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <random>
-#include <thread>
 
 #include "chain/evm_host.h"
 #include "chain/governance_store.h"
@@ -247,13 +249,11 @@ TEST(ParallelExecution, MatchesSequentialOnConflictingWorkloads) {
             }
         }
     }
-    // The workloads exercise what they are meant to: conflicts that force re-execution, and
-    // transactions both rejected and reverted.
+    // The workloads exercise what they are meant to: transactions both rejected and reverted.
+    // How many runs re-execute is up to the threads' timing (none where a worker finishes the
+    // block before the others start), so it is printed, not asserted;
+    // AStaleReadIsFoundAndTheTransactionRunsAgain forces that path.
     EXPECT_EQ(parallel_runs, 160u * 3u);
-    // Conflicts force re-execution unless the workers never overlap (a single CPU).
-    if (std::thread::hardware_concurrency() > 1) {
-        EXPECT_GT(with_reexecution, 0u);
-    }
     EXPECT_GT(rejected, 200u);
     EXPECT_GT(reverted, 50u);
     std::printf(
@@ -330,6 +330,76 @@ TEST(ParallelExecution, FallsBackForCodeThatReachesOtherAccounts) {
     EXPECT_NE(stats.fallback_reason.find("reach other accounts"), std::string::npos)
         << stats.fallback_reason;
     expect_same(*seq, *par, "balance reader");
+}
+
+// Holds the worker running transaction 0 until another worker has run transaction 1 and moved
+// on to 2, so transaction 1 reads its sender's balance before transaction 0 credits it.
+// Validation must find the stale read and run transaction 1 again: the result is execute_block's.
+TEST(ParallelExecution, AStaleReadIsFoundAndTheTransactionRunsAgain) {
+    const Address a = addr(0xaa, 1), b = addr(0xaa, 2), c = addr(0xbb, 1), d = addr(0xaa, 3);
+    state::StateDiff genesis;
+    for (const Address& sender : {a, b, d}) {
+        state::Account acc;
+        acc.balance = uint256(1'000'000'000'000'000'000ULL);
+        genesis.accounts[sender] = acc;
+    }
+    BlockContext block;
+    block.number = 1;
+    block.gas_limit = 1'000'000;
+    block.chain_id = kChainId;
+    block.fee_policy = FeePolicy::pay_all_to_coinbase;
+    block.base_fee = uint256(1);
+    block.coinbase = addr(0xfe, 0);
+    auto transfer = [&](const Address& from, const Address& to, uint64_t value, uint8_t tag) {
+        Transaction tx;
+        tx.type = TxType::legacy;
+        tx.chain_id = kChainId;
+        tx.gas_price = uint256(2);
+        tx.gas_limit = 21'000;
+        tx.to = to;
+        tx.value = uint256(value);
+        Hash32 h;
+        h.bytes[31] = tag;
+        return BlockTx{tx, h, from};
+    };
+    // 0 credits b; 1 spends from b (its balance and nonce are read); 2 stands apart.
+    const std::vector<BlockTx> txs = {transfer(a, b, 5'000, 0), transfer(b, c, 7, 1),
+                                      transfer(d, c, 9, 2)};
+    state::WorldState base;
+    base.apply(genesis);
+    auto seq = execute_block(base, block, txs);
+    ASSERT_TRUE(seq) << seq.error().to_string();
+    ASSERT_TRUE(seq->rejected.empty());
+
+    for (unsigned threads : {2u, 4u}) {
+        const std::string what = std::to_string(threads) + " threads";
+        std::mutex mu;
+        std::condition_variable cv;
+        bool first_of_0 = true, reached_2 = false, waited_out = false;
+        auto hold_0_until_2 = [&](uint32_t txn) {
+            std::unique_lock lock(mu);
+            if (txn == 2) {
+                reached_2 = true;
+                cv.notify_all();
+            } else if (txn == 0 && first_of_0) {
+                first_of_0 = false;
+                // Bounded, so a worker that never starts fails the test instead of hanging it.
+                waited_out =
+                    !cv.wait_for(lock, std::chrono::seconds(30), [&] { return reached_2; });
+            }
+        };
+        ParallelStats stats;
+        auto par =
+            execute_block_parallel(base, block, txs, threads, nullptr, &stats, hold_0_until_2);
+        ASSERT_TRUE(par) << what << ": " << par.error().to_string();
+        EXPECT_FALSE(waited_out) << what << ": no second worker ran transaction 1";
+        EXPECT_TRUE(stats.parallel) << what << ": " << stats.fallback_reason;
+        expect_same(*seq, *par, what);
+        EXPECT_EQ(root_after(genesis, par->diff), root_after(genesis, seq->diff)) << what;
+        // Transaction 1 ran at least twice: once on the stale balance, again after validation.
+        EXPECT_GE(stats.executions, txs.size() + 1) << what;
+        EXPECT_GE(stats.aborts, 1u) << what;
+    }
 }
 
 TEST(ParallelExecution, RejectsZeroThreads) {
