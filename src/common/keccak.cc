@@ -24,7 +24,9 @@ constexpr uint64_t kRoundConstants[24] = {
 // GCC builds a second copy for x86-64-v3 (AVX2, BMI1/2: `andn` for chi's ~b & c, `rorx` for the
 // rotations) and the loader picks it on a CPU that has them: 25 % faster on this project's
 // machine (crypto_bench, docs/performance.md); the portable copy runs everywhere else.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// Not under ThreadSanitizer: the loader runs the clone's resolver before the sanitizer's runtime
+// is set up, and the instrumented resolver crashes every binary at load.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("default", "arch=x86-64-v3")))
 #endif
 void keccak_f1600(uint64_t a[25]) noexcept {
