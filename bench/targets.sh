@@ -42,12 +42,12 @@ p99() { awk '/latency/ {for (i = 1; i <= NF; ++i) if ($i == "p99") printf "%d", 
 peak_rss() { awk '/peak RSS/ {v = $(NF - 1); if (v > m) m = v} END {printf "%d", m}' <<<"$1"; }
 median() { sort -n | awk '{v[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 verdict() {  # name, value, comparison (ge or le), target, unit
-    local ok
-    if [ "$3" = ge ]; then ok=$(awk -v v="$2" -v t="$4" 'BEGIN {print (v >= t)}'); else ok=$(awk -v v="$2" -v t="$4" 'BEGIN {print (v <= t)}'); fi
-    local sign=">="
+    local sign=">=" word=PASS
     [ "$3" = le ] && sign="<="
-    if [ "$ok" = 1 ]; then printf "  PASS  %-44s %s %s (target %s %s)\n" "$1" "$2" "$5" "$sign" "$4"
-    else printf "  FAIL  %-44s %s %s (target %s %s)\n" "$1" "$2" "$5" "$sign" "$4"; failed=1; fi
+    if [ "$(awk -v v="$2" -v t="$4" -v c="$3" 'BEGIN {print (c == "ge" ? v >= t : v <= t)}')" != 1 ]; then
+        word=FAIL failed=1
+    fi
+    printf "  %s  %-44s %s %s (target %s %s)\n" "$word" "$1" "$2" "$5" "$sign" "$4"
 }
 
 make -s build >/dev/null || { echo "FAILED: make build" >&2; exit 1; }
